@@ -1,0 +1,31 @@
+# The two set-up commands in the README are `make run` and `make test`;
+# both build the virtual environment from pyproject.toml on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+GOVCTL  = $(VENV)/bin/govctl
+EXAMPLE ?= examples/ml-platform
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(GOVCTL) validate $(EXAMPLE)
+	$(GOVCTL) console $(EXAMPLE) < $(EXAMPLE)/console.txt
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check govctl providers tests bench
+
+test: lint
+	$(PY) -m pytest -n 2 tests
+
+bench: $(VENV)/.installed
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) bench/out

@@ -1,0 +1,46 @@
+"""Source files and lazy ranges.
+
+tree-sitter reports 0-based byte offsets; people want 1-based character
+columns. Converting every node eagerly is measurable on large configurations,
+so nodes keep byte offsets and convert only when a diagnostic needs a range.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from govctl.diagnostics import SOURCES, Pos, Range
+
+
+class SourceFile:
+    __slots__ = ("_line_starts", "data", "filename", "text")
+
+    def __init__(self, filename: str, data: bytes):
+        self.filename = filename
+        self.data = data
+        self.text = data.decode("utf-8", errors="replace")
+        self._line_starts: list[int] | None = None
+        SOURCES.register(filename, self.text)
+
+    def _starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            find = self.data.find
+            i = find(b"\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = find(b"\n", i + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def pos(self, byte: int) -> Pos:
+        starts = self._starts()
+        line = bisect.bisect_right(starts, byte) - 1
+        col = len(self.data[starts[line]:byte].decode("utf-8", errors="replace")) + 1
+        return Pos(line + 1, col, byte)
+
+    def range(self, start: int, end: int) -> Range:
+        return Range(self.filename, self.pos(start), self.pos(end))
+
+    def slice(self, start: int, end: int) -> str:
+        return self.data[start:end].decode("utf-8", errors="replace")
