@@ -13,19 +13,24 @@ from govctl.diagnostics import SOURCES, Pos, Range
 
 
 class SourceFile:
-    __slots__ = ("_line_starts", "data", "filename", "text")
+    """`prefix` bytes of wrapper (added to parse a lone expression or template)
+    are hidden from positions and snippets."""
 
-    def __init__(self, filename: str, data: bytes):
+    __slots__ = ("_line_starts", "_shown", "data", "filename", "prefix", "text")
+
+    def __init__(self, filename: str, data: bytes, prefix: int = 0):
         self.filename = filename
         self.data = data
-        self.text = data.decode("utf-8", errors="replace")
+        self.prefix = prefix
+        self._shown = data[prefix:] if prefix else data
+        self.text = self._shown.decode("utf-8", errors="replace")
         self._line_starts: list[int] | None = None
         SOURCES.register(filename, self.text)
 
     def _starts(self) -> list[int]:
         if self._line_starts is None:
             starts = [0]
-            find = self.data.find
+            find = self._shown.find
             i = find(b"\n")
             while i != -1:
                 starts.append(i + 1)
@@ -34,9 +39,10 @@ class SourceFile:
         return self._line_starts
 
     def pos(self, byte: int) -> Pos:
+        byte = min(max(byte - self.prefix, 0), len(self._shown))
         starts = self._starts()
         line = bisect.bisect_right(starts, byte) - 1
-        col = len(self.data[starts[line]:byte].decode("utf-8", errors="replace")) + 1
+        col = len(self._shown[starts[line]:byte].decode("utf-8", errors="replace")) + 1
         return Pos(line + 1, col, byte)
 
     def range(self, start: int, end: int) -> Range:
