@@ -129,8 +129,9 @@ def get_attr(obj: Value, name: str, node: ast.Node) -> Value:
     if t is DYNAMIC and obj.unknown:
         return V.unknown(DYNAMIC, marks)
     if isinstance(t, ListType | SetType | TupleType):
+        kind = "tuple" if isinstance(t, TupleType) else t.friendly()
         raise _fail(node, "Unsupported attribute",
-                    f"Can't access attributes on a {t.friendly() if not isinstance(t, TupleType) else 'tuple'}"
+                    f"Can't access attributes on a {kind}"
                     f'. Did you mean to access attribute "{name}" for a specific element of '
                     "the list, or across all elements of the list?")
     raise _fail(node, "Unsupported attribute",
