@@ -1,0 +1,5 @@
+import sys
+
+from govctl.cli import main
+
+sys.exit(main())

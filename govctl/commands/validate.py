@@ -1,0 +1,45 @@
+"""`govctl validate`: is the configuration syntactically valid and internally
+consistent, whatever the variable values? As in Terraform, root input
+variables are unknown here, so the check holds for every value they may take.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from govctl.config.evaluate import Options, evaluate_config
+from govctl.config.loader import load_config
+from govctl.diagnostics import Diagnostic, Severity
+from govctl.render.diagnostics import print_diagnostics, validate_json
+
+
+@dataclass
+class ValidateOptions:
+    directory: Path
+    json: bool = False
+    colour: bool | None = None
+
+
+def check(directory: Path) -> list[Diagnostic]:
+    module, diags = load_config(directory)
+    if any(d.severity is Severity.ERROR for d in diags):
+        return diags
+    result = evaluate_config(module, {}, Options(validate_only=True))
+    return diags + result.diagnostics
+
+
+def run(opts: ValidateOptions) -> int:
+    diags = check(opts.directory)
+    ok = not any(d.severity is Severity.ERROR for d in diags)
+    if opts.json:
+        print(validate_json(diags))
+        return 0 if ok else 1
+    print_diagnostics(diags, colour=opts.colour)
+    if ok:
+        print("Success! The configuration is valid.")
+    else:
+        errors = sum(1 for d in diags if d.severity is Severity.ERROR)
+        print(f"\n{errors} error(s) found.", file=sys.stderr)
+    return 0 if ok else 1

@@ -1,0 +1,1 @@
+"""Configuration: HCL files -> a checked module tree, and its evaluation."""

@@ -1,0 +1,1 @@
+"""Renderers: turn results into text for people (terminal) and machines."""
