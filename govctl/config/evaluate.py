@@ -13,6 +13,7 @@ resource instance's value is unknown, as in `terraform validate`. The
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,17 +268,16 @@ class ModuleEval:
 
     def _check_instance_key(self, ref: Ref, res: m.Resource, at: int) -> bool:
         nxt = ref.steps[at] if len(ref.steps) > at else None
-        if (res.count is not None or res.for_each is not None) and isinstance(nxt, str) and \
-                len(ref.steps) > at:
-            # `aws_x.y.attr` where y has count/for_each: an index is needed first
-            if isinstance(ref.node, ast.GetAttr | ast.Index):
-                self.err("Missing resource instance key",
-                         f"Because {res.key} has \"{'count' if res.count else 'for_each'}\" "
-                         "set, its attributes must be accessed on specific instances. For "
-                         f"example, to correlate with indices of a referring resource, use: "
-                         f"{res.key}[{'count.index' if res.count else 'each.key'}]",
-                         ref.node)
-                return False
+        expanded = res.count is not None or res.for_each is not None
+        # `aws_x.y.attr` where y has count/for_each: an index is needed first
+        if expanded and isinstance(nxt, str):
+            self.err("Missing resource instance key",
+                     f"Because {res.key} has \"{'count' if res.count else 'for_each'}\" "
+                     "set, its attributes must be accessed on specific instances. For "
+                     f"example, to correlate with indices of a referring resource, use: "
+                     f"{res.key}[{'count.index' if res.count else 'each.key'}]",
+                     ref.node)
+            return False
         return True
 
     def _resource_types(self) -> list[str]:
@@ -289,7 +289,7 @@ class ModuleEval:
     # --- named values -----------------------------------------------------
     def _guard(self, key: str, node: ast.Node) -> None:
         if key in self._in_progress:
-            chain = self._in_progress[self._in_progress.index(key):] + [key]
+            chain = [*self._in_progress[self._in_progress.index(key):], key]
             self.err("Cycle in references",
                      "These values depend on each other: " + " -> ".join(chain) + ".", node)
             raise _Cycle()
@@ -504,10 +504,8 @@ class ModuleEval:
             self._check_refs(res.lifecycle.replace_triggered_by, "replace_triggered_by")
             self.expand_resource(res)
         for name in mod.module_calls:
-            try:
+            with contextlib.suppress(_Cycle):
                 self.module_value(name)
-            except _Cycle:
-                pass
         for imp in mod.imports:
             self._check_import(imp)
         outputs: dict[str, Value] = {}

@@ -35,13 +35,14 @@ class Node:
         out: list[str] = []
         for cls in type(self).__mro__:
             for name in getattr(cls, "__slots__", ()):
-                if name not in ("src", "start", "end"):
+                if name not in ("src", "start", "end", "refs_cache"):
                     out.append(name)
         return out
 
 
 class Expr(Node):
-    __slots__ = ()
+    # refs_cache: set lazily by govctl.config.refs (static references)
+    __slots__ = ("refs_cache",)
 
 
 class Literal(Expr):

@@ -1,0 +1,4 @@
+environment = "staging"
+extra_tags = {
+  cost_center = "ml-research"
+}
