@@ -1,0 +1,64 @@
+"""Variable values: sources and Terraform's precedence order."""
+
+from __future__ import annotations
+
+from tests.config.helpers import errors, py, run
+
+CONFIG = {
+    "main.hcl": """
+        variable "name" { default = "default" }
+        variable "size" { type = number }
+        variable "tags" { type = map(string) }
+        output "name" { value = var.name }
+        output "size" { value = var.size }
+        output "tags" { value = var.tags }
+    """,
+}
+
+
+def test_environment_is_lowest_then_files_then_command_line(write_config, tmp_path):
+    d = write_config({**CONFIG,
+                      "govctl.tfvars": 'name = "tfvars"\nsize = 2\ntags = { a = "1" }\n',
+                      "b.auto.tfvars": 'name = "auto-b"\n',
+                      "a.auto.tfvars.json": '{"name": "auto-a", "size": 3}'})
+    extra = tmp_path / "extra.tfvars"
+    extra.write_text('name = "file"\n')
+    env = {"GOVCTL_VAR_name": "env", "GOVCTL_VAR_size": "1", "GOVCTL_VAR_tags": '{b = "2"}'}
+    r = run(d, env=env)
+    assert errors(r) == []
+    # auto files in lexical order: a.auto.tfvars.json then b.auto.tfvars
+    assert py(r, "name") == "auto-b"
+    assert py(r, "size") == 3
+    assert py(r, "tags") == {"a": "1"}
+    r = run(d, env=env, cli=[("var", "name=cli"), ("var-file", str(extra))])
+    assert py(r, "name") == "file"
+    r = run(d, env=env, cli=[("var-file", str(extra)), ("var", "name=cli")])
+    assert py(r, "name") == "cli"
+
+
+def test_environment_values_are_parsed_for_non_string_types(write_config):
+    d = write_config(CONFIG)
+    r = run(d, env={"GOVCTL_VAR_size": "7", "GOVCTL_VAR_tags": '{team = "ml"}'})
+    assert errors(r) == []
+    assert py(r, "size") == 7
+    assert py(r, "tags") == {"team": "ml"}
+    assert py(r, "name") == "default"
+
+
+def test_bad_cli_values_are_diagnosed(write_config):
+    d = write_config(CONFIG)
+    r = run(d, cli=[("var", "nmae=x"), ("var", "size=abc"), ("var", "novalue")])
+    details = " | ".join(e.detail for e in errors(r))
+    assert 'Did you mean "name"?' in details
+    assert "not correctly specified" in details
+    summaries = [e.summary for e in errors(r)]
+    assert "Unknown variable" in summaries  # size=abc parses as a reference
+
+
+def test_undeclared_variable_in_file_is_a_warning(write_config):
+    d = write_config({**CONFIG, "govctl.tfvars": 'size = 1\ntags = {}\nnmae = "x"\n'})
+    r = run(d)
+    assert errors(r) == []
+    warnings = [x for x in r.diagnostics if x.summary == "Value for undeclared variable"]
+    assert warnings and 'Did you mean "name"?' in warnings[0].detail
+    assert warnings[0].range.start.line == 3
