@@ -54,6 +54,11 @@ class BodyEvaluator:
             o.err("Invalid count argument", "Sensitive values, or values derived from "
                   "sensitive values, cannot be used as count arguments.", expr)
             return []
+        if val.unknown and not o.opts.validate_only:
+            o.err("Invalid count argument",
+                  'The "count" value depends on values that cannot be determined until apply, '
+                  "so govctl cannot predict how many instances will be created.", expr)
+            return []
         if val.unknown:
             return None
         try:
@@ -81,6 +86,13 @@ class BodyEvaluator:
             o.err("Invalid for_each argument", "Sensitive values, or values derived from "
                   "sensitive values, cannot be used as for_each arguments. If used, the "
                   "sensitive value could be exposed as a resource instance key.", expr)
+            return []
+        if not val.is_wholly_known() and not o.opts.validate_only:
+            o.err("Invalid for_each argument",
+                  'The "for_each" value depends on values that cannot be determined until '
+                  "apply, so govctl cannot predict how many instances will be created. Use "
+                  "a map or set whose keys are known from the configuration, and put values "
+                  "known only after apply in the map values.", expr)
             return []
         if val.unknown:
             return None

@@ -480,10 +480,19 @@ class ModuleEval:
             return
         for key, extra in expansions:
             self.body.check_preconditions(res, extra)
+            self._check_postcondition_refs(res, extra)
             config = self.body.evaluate(res.body, extra)
             suffix = "" if key is None else (f"[{key}]" if isinstance(key, int)
                                              else f'["{key}"]')
             self.result.instances.append(Instance(base + suffix, self.path, res, key, config))
+
+    def _check_postcondition_refs(self, res: m.Resource, extra: Mapping[str, Value]) -> None:
+        """Postconditions run after apply (self is the new object): check their
+        references now, evaluate them when the object is known."""
+        with_self = {**extra, "self": V.unknown()}
+        for post in res.lifecycle.postconditions:
+            self.scope_for(post.condition, with_self)
+            self.scope_for(post.error_message, with_self)
 
     # --- the whole module ---------------------------------------------------
     def run(self) -> Value:

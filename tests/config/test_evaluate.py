@@ -341,3 +341,34 @@ def test_unknown_function_suggestion(write_config):
     r = run(d)
     assert summaries(r) == ["Call to unknown function"]
     assert 'Did you mean "length"?' in errors(r)[0].detail
+
+
+def test_unknown_for_each_is_allowed_in_validate_but_not_in_evaluation(write_config):
+    d = write_config({"main.hcl": """
+        resource "aws_kms_key" "k" {}
+        resource "aws_kms_alias" "a" {
+          for_each = { (aws_kms_key.k.arn) = 1 }
+          name     = each.key
+        }
+    """})
+    assert errors(run(d, validate_only=True)) == []
+    r = run(d)
+    assert summaries(r) == ["Invalid for_each argument"]
+    assert "cannot be determined until apply" in errors(r)[0].detail
+
+
+def test_self_only_in_postconditions(write_config):
+    d = write_config({"main.hcl": """
+        resource "aws_kms_key" "k" {
+          description = self.arn
+          lifecycle {
+            postcondition {
+              condition     = self.enable_key_rotation
+              error_message = "rotation off for ${self.arn}"
+            }
+          }
+        }
+    """})
+    r = run(d)
+    assert summaries(r) == ['Reference to "self" in a context where it is not available']
+    assert errors(r)[0].range.start.line == 3
