@@ -19,7 +19,7 @@ run: $(VENV)/.installed
 	$(GOVCTL) console $(EXAMPLE) < $(EXAMPLE)/console.txt
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check govctl providers tests bench
+	$(VENV)/bin/ruff check .
 
 test: lint
 	$(PY) -m pytest -n 2 tests
