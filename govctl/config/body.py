@@ -132,7 +132,8 @@ class BodyEvaluator:
               f"have provided a value of type {_type_word(val)}.", expr)
         return []
 
-    def unknown_repetition(self, res: m.Resource) -> dict[str, Value]:
+    def unknown_repetition(self, res: m.Resource | m.ModuleCall) -> dict[str, Value]:
+        """What count.index / each.* are while the instance keys are unknown."""
         if res.count is not None:
             return {"count": V.obj({"index": V.unknown(NUMBER)})}
         return {"each": V.obj({"key": V.unknown(STRING), "value": V.unknown()})}

@@ -437,7 +437,7 @@ class ModuleEval:
                                 "found.", call.block.def_range))
         expansions = self.body.expansions(call.count, call.for_each, call.block)
         if expansions is None:
-            self._child_instance(call, child, {}, None, unknown_keys=True)
+            self._child_instance(call, child, self.body.unknown_repetition(call), None)
             return V.unknown()
         values: list[tuple[InstanceKey, Value]] = []
         for key, extra in expansions:
@@ -449,8 +449,7 @@ class ModuleEval:
         return values[0][1]
 
     def _child_instance(self, call: m.ModuleCall, child: m.Module,
-                        extra: Mapping[str, Value], key: InstanceKey,
-                        unknown_keys: bool = False) -> Value:
+                        extra: Mapping[str, Value], key: InstanceKey) -> Value:
         inputs: dict[str, InputValue] = {}
         for name, attr in call.inputs.items():
             if name not in child.variables:
