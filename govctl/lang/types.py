@@ -138,6 +138,15 @@ class ObjectType(Type):
         self.optional = optional
         self.defaults = dict(defaults or {})
 
+    @classmethod
+    def presorted(cls, attrs: dict[str, Type]) -> ObjectType:
+        """Build from attributes already in key order (the hot path of object values)."""
+        t = object.__new__(cls)
+        t.attrs = attrs
+        t.optional = frozenset()
+        t.defaults = {}
+        return t
+
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, ObjectType) and other.attrs == self.attrs
                 and other.optional == self.optional)

@@ -105,7 +105,13 @@ class Value:
         return Value(self.type, self.v, self.unknown)
 
     def unmark_deep(self) -> tuple[Value, frozenset[str]]:
-        """The value with every nested mark removed, and the union of them."""
+        """The value with every nested mark removed, and the union of them.
+
+        Hot: every function call does this to every argument, so a value with no
+        marks anywhere comes back as itself, without copying.
+        """
+        if not self.has_marks_deep():
+            return self, NO_MARKS
         marks: set[str] = set(self.marks)
         v = self.v
         if not self.unknown and isinstance(v, tuple):
@@ -215,8 +221,8 @@ def tuple_(items: Iterable[Value]) -> Value:
 
 
 def obj(attrs: Mapping[str, Value]) -> Value:
-    d = dict(sorted(attrs.items()))
-    return Value(ObjectType({k: v.type for k, v in d.items()}), d)
+    d = dict(sorted(attrs.items())) if len(attrs) > 1 else dict(attrs)
+    return Value(ObjectType.presorted({k: v.type for k, v in d.items()}), d)
 
 
 def list_(items: Iterable[Value], elem: Type | None = None) -> Value:

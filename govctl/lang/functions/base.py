@@ -2,7 +2,8 @@
 framework does the rest uniformly so that no function forgets it.
 
 - arguments are converted to the parameter type (`"5"` for a number);
-- an unknown argument makes the result unknown, unless the parameter opts in;
+- an unknown argument makes the result unknown, unless the parameter opts in
+  (and one of unknown type always does, unless it opts in to that too);
 - sensitive (and any other) marks are stripped before the call and put back on
   the result, so sensitivity survives every function;
 - null arguments are refused unless the parameter allows them.
@@ -35,6 +36,9 @@ class Param:
     allow_null: bool = False
     allow_unknown: bool = False
     allow_marked: bool = False
+    # an unknown value of unknown type says nothing a function could use: the
+    # result is unknown too, unless the parameter opts in (as cty's AllowDynamicType)
+    allow_dynamic: bool = False
 
 
 @dataclass
@@ -101,7 +105,8 @@ class Function:
             except ConversionError as exc:
                 raise FunctionError(f'Invalid value for "{p.name}" parameter: '
                                     f"{exc.describe()}.", i) from None
-            if not p.allow_unknown and not arg.is_wholly_known():
+            unknown_type = arg.unknown and arg.type is DYNAMIC and not p.allow_dynamic
+            if unknown_type or (not p.allow_unknown and not arg.is_wholly_known()):
                 result_unknown = True
             converted.append(arg)
         if result_unknown:
