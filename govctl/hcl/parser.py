@@ -14,6 +14,7 @@ python-hcl2 (figures in ARCHITECTURE.md). Its traps are handled here:
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 from functools import lru_cache
 from typing import Any
@@ -21,11 +22,12 @@ from typing import Any
 from govctl.diagnostics import Diagnostic, error
 from govctl.hcl import ast
 from govctl.hcl.source import SourceFile
-from govctl.hcl.syntax_errors import find_syntax_errors
+from govctl.hcl.syntax_errors import escape_detail, find_syntax_errors
 from govctl.lang.values import parse_number
 
 _EXPONENT = re.compile(rb"(?<![\w.])(\d+)([eE][+-]?\d+)(?![\w.])")
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.S)
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{", re.S)
+_LITERAL_ESCAPE = re.compile(r"\$\$\{|%%\{")
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _POSTFIX = frozenset({"get_attr", "index", "splat"})
 _BINARY_OPS = frozenset({"||", "&&", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/",
@@ -38,6 +40,10 @@ def _ts_parser() -> Any:
     from tree_sitter import Language, Parser
 
     return Parser(Language(tree_sitter_hcl.language()))
+
+
+def _reparse(data: bytes) -> Any:
+    return _ts_parser().parse(mask_exponents(data)).root_node
 
 
 def mask_exponents(data: bytes) -> bytes:
@@ -56,10 +62,16 @@ class ParseError(Exception):
 def parse(data: bytes, filename: str) -> tuple[ast.File | None, list[Diagnostic]]:
     """Parse one file. Returns (file or None when it has syntax errors, diagnostics)."""
     src = SourceFile(filename, data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:  # the builder reads text as UTF-8
+        return None, [error("Invalid character encoding",
+                            "All input files must be UTF-8 encoded. Ensure that UTF-8 encoding "
+                            "is selected in your editor.", src.range(exc.start, exc.start + 1))]
     tree = _ts_parser().parse(mask_exponents(data))
     root = tree.root_node
     if root.has_error:
-        return None, find_syntax_errors(root, src)
+        return None, find_syntax_errors(root, src, _reparse)
     builder = _Builder(src)
     enabled = gc.isenabled()
     gc.disable()  # the walk allocates many small objects; see ARCHITECTURE.md
@@ -87,14 +99,16 @@ def parse_expression(text: str, filename: str = "<console-input>") -> tuple[
     tree = _ts_parser().parse(mask_exponents(data))
     root = tree.root_node
     if root.has_error:
-        return None, find_syntax_errors(root, src)
-    body = root.children[0] if root.children else None
+        return None, find_syntax_errors(root, src, _reparse)
+    body = next((c for c in root.children if c.type == "body"), None)
     attrs = [c for c in body.children if c.type == "attribute"] if body else []
-    if len(attrs) != 1 or body is None or any(c.type == "block" for c in body.children):
+    value = next((c for c in attrs[0].children if c.type == "expression"), None) \
+        if len(attrs) == 1 else None
+    if value is None or body is None or any(c.type == "block" for c in body.children):
         return None, [error("Invalid expression", "Expected a single expression.",
                             SourceFile(filename, text.encode()).range(0, len(text.encode())))]
     builder = _Builder(src)
-    expr = builder.expr(attrs[0].child_by_field_name("val") or attrs[0].children[2])
+    expr = builder.expr(value)
     return expr, builder.diags
 
 
@@ -180,36 +194,80 @@ class _Builder:
             i = 3
         else:
             base = self.primary(first)
-        start = base.start
-        while i < len(nodes):
-            n = nodes[i]
+        steps: list[Any] = []
+        for n in nodes[i:]:
+            if n.type == "splat":
+                steps.append(n.children[0])
+                steps.extend(n.children[0].children[1:])
+            elif n.type in ("get_attr", "index"):
+                steps.append(n)
+        self.check_legacy_chain(steps)
+        return self.traversals(base, steps, 0, base.start)
+
+    def traversals(self, base: ast.Expr, steps: list[Any], i: int,
+                   start: int | None) -> ast.Expr:
+        """Apply traversal steps with HCL's splat scoping.
+
+        `[*]` takes every following step (splats included) into its per-item
+        expression; the legacy `.*` takes only `.name` and `.0` steps, so in
+        `a.*.b[0]` the `[0]` indexes the splat's result, as in Terraform.
+        In a splat's per-item chain, nodes span only their own step.
+        """
+        while i < len(steps):
+            n = steps[i]
             nt = n.type
+            at = start if start is not None else n.start_byte
             if nt == "get_attr":
-                base = ast.GetAttr(self.src, start, n.end_byte, base, self.text(n.children[-1]))
+                base = ast.GetAttr(self.src, at, n.end_byte, base, self.text(n.children[-1]))
             elif nt == "index":
-                base = ast.Index(self.src, start, n.end_byte, base, self.index_key(n))
-            elif nt == "splat":
-                base = self.splat(base, n.children[0], start)
+                base = ast.Index(self.src, at, n.end_byte, base, self.index_key(n))
+            elif nt == "full_splat":
+                item = ast.SplatItem(self.src, n.start_byte, n.start_byte + 3)
+                each = self.traversals(item, steps, i + 1, None)
+                end = steps[-1].end_byte
+                return ast.Splat(self.src, start if start is not None else n.start_byte, end,
+                                 base, each, True)
+            else:  # attr_splat
+                each = ast.SplatItem(self.src, n.start_byte, n.start_byte + 2)
+                end = n.start_byte + 2
+                i += 1
+                while i < len(steps) and (steps[i].type == "get_attr" or (
+                        steps[i].type == "index"
+                        and steps[i].children[0].type == "legacy_index")):
+                    each = self.traversals(each, [steps[i]], 0, None)
+                    end = steps[i].end_byte
+                    i += 1
+                base = ast.Splat(self.src, at, end, base, each, False)
+                continue
             i += 1
         return base
+
+    def check_legacy_chain(self, steps: list[Any]) -> None:
+        """`a.0.1` reads as the number 0.1 in HCL, which rejects it; so do we."""
+        for prev, n in itertools.pairwise(steps):
+            if n.type == "index" and prev.type == "index" and \
+                    prev.children[0].type == "legacy_index" and \
+                    n.children[0].type == "legacy_index" and prev.end_byte == n.start_byte:
+                a = self.text(prev).lstrip(".")
+                b = self.text(n).lstrip(".")
+                self.diags.append(error(
+                    "Invalid legacy index syntax",
+                    "When using the legacy index syntax, chaining two indexes together is "
+                    f"not permitted. Use the proper index syntax instead, like [{a}][{b}].",
+                    self.src.range(prev.start_byte + 1, n.end_byte)))
 
     def index_key(self, node: Any) -> ast.Expr:
         inner = node.children[0]
         if inner.type == "legacy_index":
-            text = self.text(inner).lstrip(".")
+            text = self.text(inner).lstrip(".").strip()
+            if not (text.isascii() and text.isdigit()):  # masked exponent, e.g. `2. 1e3`
+                self.diags.append(error(
+                    "Invalid legacy index syntax",
+                    "An index after a period must be a whole number, like .0 or [0].",
+                    self.src.range(inner.start_byte, inner.end_byte)))
+                text = "0"
             return ast.Literal(self.src, inner.start_byte + 1, inner.end_byte, int(text))
         return self.expr(inner.children[1])
-
-    def splat(self, source: ast.Expr, node: Any, start: int) -> ast.Expr:
-        full = node.type == "full_splat"
-        each: ast.Expr = ast.SplatItem(self.src, node.start_byte, node.start_byte + 3)
-        for n in node.children[1:]:
-            if n.type == "get_attr":
-                each = ast.GetAttr(self.src, n.start_byte, n.end_byte, each,
-                                   self.text(n.children[-1]))
-            elif n.type == "index":
-                each = ast.Index(self.src, n.start_byte, n.end_byte, each, self.index_key(n))
-        return ast.Splat(self.src, start, node.end_byte, source, each, full)
 
     def primary(self, node: Any) -> ast.Expr:
         t = node.type
@@ -229,9 +287,7 @@ class _Builder:
             return self.operation(node.children[0])
         if t == "conditional":
             parts = [c for c in node.children if c.type == "expression"]
-            return ast.Conditional(self.src, node.start_byte, node.end_byte,
-                                   self.expr(parts[0]), self.expr(parts[1]),
-                                   self.expr(parts[2]))
+            return _right_assoc(self.expr(parts[0]), self.expr(parts[1]), self.expr(parts[2]))
         if t == "for_expr":
             return self.for_expr(node.children[0])
         if t in ("tuple", "object"):
@@ -262,23 +318,45 @@ class _Builder:
         return self.unescape(self.data[start:end].decode("utf-8"), start, quoted=True)
 
     def unescape(self, text: str, offset: int, quoted: bool) -> str:
-        text = text.replace("$${", "${").replace("%%{", "%{")
-        if not quoted or "\\" not in text:
+        """Literal text of a template: `$${` and `%%{` always, `\\` escapes if quoted.
+
+        One left-to-right pass, so `\\$${` and positions of bad escapes are right.
+        """
+        if "\\" not in text and "$${" not in text and "%%{" not in text:
             return text
+        pattern = _ESCAPE if quoted else _LITERAL_ESCAPE
+        char_starts: list[int] | None = None
+
+        def byte_at(i: int) -> int:
+            nonlocal char_starts
+            if char_starts is None:
+                char_starts = [0]
+                for ch in text:
+                    char_starts.append(char_starts[-1] + len(ch.encode()))
+            return offset + char_starts[i]
 
         def repl(m: re.Match[str]) -> str:
+            if m.group(0)[0] != "\\":
+                return m.group(0)[1:]  # $${ -> ${, %%{ -> %{
             seq = m.group(1)
             if seq in _SIMPLE_ESCAPES:
                 return _SIMPLE_ESCAPES[seq]
+            at = byte_at(m.start())
             if seq[0] in "uU" and len(seq) > 1:
-                return chr(int(seq[1:], 16))
+                code = int(seq[1:], 16)
+                if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+                    self.diags.append(error(
+                        "Invalid escape sequence",
+                        f"Cannot encode character U+{code:04x} in UTF-8.",
+                        self.src.range(at, at + len(m.group(0)))))
+                    return ""
+                return chr(code)
             self.diags.append(error(
-                "Invalid escape sequence",
-                f'The symbol "{seq}" is not a valid escape sequence selector.',
-                self.src.range(offset, offset + 2)))
+                "Invalid escape sequence", escape_detail(seq[0]),
+                self.src.range(at, at + 1 + len(seq.encode()))))
             return seq
 
-        return _ESCAPE.sub(repl, text)
+        return pattern.sub(repl, text)
 
     def call(self, node: Any) -> ast.Expr:
         name_node = node.children[0]
@@ -319,9 +397,24 @@ class _Builder:
         return ast.ObjectCons(self.src, s, e, pairs)
 
     def object_key(self, node: Any) -> ast.Expr:
+        """A bare name, and also `null`, `true` or `false`, is a literal key (HCL).
+
+        A bare `a.b` is rejected as ambiguous, as HCL does.
+        """
         kids = node.children
         if len(kids) == 1 and kids[0].type == "variable_expr":
             return ast.Literal(self.src, node.start_byte, node.end_byte, self.text(kids[0]))
+        if len(kids) == 1 and kids[0].type == "literal_value" and \
+                kids[0].children[0].type in ("null_lit", "bool_lit"):
+            return ast.Literal(self.src, node.start_byte, node.end_byte, self.text(kids[0]))
+        if len(kids) > 1 and kids[0].type == "variable_expr" and \
+                all(k.type in ("get_attr", "index") for k in kids[1:]):
+            self.diags.append(error(
+                "Ambiguous attribute key",
+                "If this expression is intended to be a reference, wrap it in parentheses. If "
+                "it's instead intended as a literal name containing periods, wrap it in "
+                "quotes to create a string literal.",
+                self.src.range(node.start_byte, node.end_byte)))
         return self.expr(node)
 
     def for_expr(self, node: Any) -> ast.Expr:
@@ -341,92 +434,186 @@ class _Builder:
                            cond, False)
 
     # --- templates ------------------------------------------------------
-    def template_expr(self, node: Any) -> ast.Expr:
+    def template_expr(self, node: Any, content_end: int | None = None) -> ast.Expr:
+        """A quoted or heredoc template, following HCL's token-level rules.
+
+        HCL applies `~` strip markers and `<<-` indentation removal to its
+        *tokens*, not to the rendered text, and in a heredoc every line of
+        literal text is a token of its own. So `${~ x}` only trims the text on
+        its own line (or the previous line's newline when it starts a line),
+        and the indentation is measured after trimming. `content_end`
+        overrides where the content stops (parse_template's wrapper).
+        """
         children = node.children
         s, e = node.start_byte, node.end_byte
         heredoc = node.type == "heredoc_template"
         if heredoc:
-            strip_indent = children[0].type == "heredoc_start" and \
-                self.text(children[0]) == "<<-"
+            flush = children[0].type == "heredoc_start" and self.text(children[0]) == "<<-"
             opener = children[1]
             content_start = self.data.index(b"\n", opener.end_byte) + 1
             closer = children[-1]
-            content_end = self.data.rfind(b"\n", 0, closer.start_byte) + 1
+            if content_end is None:
+                content_end = self.data.rfind(b"\n", 0, closer.start_byte) + 1
             content_end = max(content_end, content_start)
             inner = children[2:-1]
         else:
-            strip_indent = False
+            flush = False
             content_start = children[0].end_byte
             content_end = children[-1].start_byte
             inner = children[1:-1]
-        parts = self.template_parts(inner, content_start, content_end, quoted=not heredoc)
-        if strip_indent:
-            parts = _dedent(parts)
+        toks: list[_Tok] = []
+        self.template_tokens(inner, content_start, content_end, not heredoc, toks)
+        _apply_strip(toks)
+        if flush:
+            _flush_heredoc(toks)
+        passthru = len(toks) == 1 and toks[0].kind == "interp"
+        parts, _ = self.template_tree(toks, 0)
         if not parts:
             return ast.Literal(self.src, s, e, "")
         if len(parts) == 1 and isinstance(parts[0], str):
             return ast.Literal(self.src, s, e, parts[0])
+        if len(parts) == 1 and not passthru:
+            parts.insert(0, "")  # only a lone `${x}` is unwrapped to x's own type
         return ast.Template(self.src, s, e, parts, heredoc)
 
-    def template_parts(self, nodes: list[Any], start: int, end: int,
-                       quoted: bool) -> list[object]:
-        """Literal text comes from the gaps; `~` strip markers applied here."""
-        raw: list[Any] = []   # str | (node, strip_left, strip_right)
+    def template_tokens(self, nodes: list[Any], start: int, end: int, quoted: bool,
+                        out: list[_Tok]) -> None:
+        """Flatten template CST children into HCL's token stream.
+
+        Literal text comes from the byte gaps between structural children
+        (tree-sitter leaves edge text out of its template_literal nodes).
+        """
         pos = start
         for n in nodes:
             t = n.type
             if t == "template_literal":
                 continue
             if n.start_byte > pos:
-                raw.append(self.unescape(self.data[pos:n.start_byte].decode("utf-8"), pos,
-                                         quoted))
+                self.literal_tokens(pos, n.start_byte, quoted, out)
             if t == "template_interpolation":
                 kids = n.children
-                markers = [k for k in kids if k.type == "strip_marker"]
-                left = bool(markers) and kids[1].type == "strip_marker"
-                right = bool(markers) and kids[-2].type == "strip_marker"
                 expr_node = next(k for k in kids if k.type == "expression")
-                raw.append((self.expr(expr_node), left, right))
+                out.append(_Tok("interp", n.start_byte, n.end_byte,
+                                lstrip=kids[1].type == "strip_marker",
+                                rstrip=kids[-2].type == "strip_marker",
+                                expr=self.expr(expr_node)))
             elif t == "template_directive":
-                raw.append(self.directive(n.children[0], quoted))
+                self.directive_tokens(n.children[0], quoted, out)
             pos = n.end_byte
         if end > pos:
-            raw.append(self.unescape(self.data[pos:end].decode("utf-8"), pos, quoted))
-        return _apply_strip(raw)
+            self.literal_tokens(pos, end, quoted, out)
 
-    def directive(self, node: Any, quoted: bool) -> tuple[ast.Node, bool, bool]:
+    def literal_tokens(self, start: int, end: int, quoted: bool, out: list[_Tok]) -> None:
+        raw = self.data[start:end]
+        if quoted:
+            text = self.unescape(raw.decode("utf-8"), start, quoted=True)
+            out.append(_Tok("lit", start, end, text=text))
+            return
+        pos = start
+        for line in raw.splitlines(keepends=True):
+            out.append(_Tok("lit", pos, pos + len(line),
+                            text=self.unescape(line.decode("utf-8"), pos, quoted=False)))
+            pos += len(line)
+
+    def directive_tokens(self, node: Any, quoted: bool, out: list[_Tok]) -> None:
         kids = node.children
         intro, closing = kids[0], kids[-1]
-        lstrip = _marker_left(intro)
-        rstrip = _marker_right(closing)
         if node.type == "template_if":
+            cond = self.expr(next(k for k in intro.children if k.type == "expression"))
+            out.append(_Tok("if", intro.start_byte, intro.end_byte, _marker_left(intro),
+                            _marker_right(intro), expr=cond))
             else_i = next((i for i, k in enumerate(kids) if k.type == "template_else_intro"),
                           None)
-            then_nodes = kids[1:else_i] if else_i is not None else kids[1:-1]
-            then_end = kids[else_i].start_byte if else_i is not None else closing.start_byte
-            then_parts = self.template_parts(then_nodes, intro.end_byte, then_end, quoted)
-            then_parts = _strip_edges(then_parts, _marker_right(intro),
-                                      _marker_left(kids[else_i]) if else_i is not None
-                                      else _marker_left(closing))
-            else_parts: list[object] = []
-            if else_i is not None:
+            if else_i is None:
+                self.template_tokens(kids[1:-1], intro.end_byte, closing.start_byte, quoted,
+                                     out)
+            else:
                 eintro = kids[else_i]
-                else_parts = self.template_parts(kids[else_i + 1:-1], eintro.end_byte,
-                                                 closing.start_byte, quoted)
-                else_parts = _strip_edges(else_parts, _marker_right(eintro),
-                                          _marker_left(closing))
-            cond = self.expr(next(k for k in intro.children if k.type == "expression"))
-            out: ast.Node = ast.TemplateIf(self.src, node.start_byte, node.end_byte, cond,
-                                           then_parts, else_parts)
-        else:
-            names = [self.text(k) for k in intro.children if k.type == "identifier"]
-            coll = self.expr(next(k for k in intro.children if k.type == "expression"))
-            body = self.template_parts(kids[1:-1], intro.end_byte, closing.start_byte, quoted)
-            body = _strip_edges(body, _marker_right(intro), _marker_left(closing))
-            key_var, val_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
-            out = ast.TemplateFor(self.src, node.start_byte, node.end_byte, key_var, val_var,
-                                  coll, body)
-        return out, lstrip, rstrip
+                self.template_tokens(kids[1:else_i], intro.end_byte, eintro.start_byte,
+                                     quoted, out)
+                out.append(_Tok("else", eintro.start_byte, eintro.end_byte,
+                                _marker_left(eintro), _marker_right(eintro)))
+                self.template_tokens(kids[else_i + 1:-1], eintro.end_byte, closing.start_byte,
+                                     quoted, out)
+            out.append(_Tok("endif", closing.start_byte, closing.end_byte,
+                            _marker_left(closing), _marker_right(closing)))
+            return
+        names = [self.text(k) for k in intro.children if k.type == "identifier"]
+        coll = self.expr(next(k for k in intro.children if k.type == "expression"))
+        out.append(_Tok("for", intro.start_byte, intro.end_byte, _marker_left(intro),
+                        _marker_right(intro), expr=coll, names=names))
+        self.template_tokens(kids[1:-1], intro.end_byte, closing.start_byte, quoted, out)
+        out.append(_Tok("endfor", closing.start_byte, closing.end_byte,
+                        _marker_left(closing), _marker_right(closing)))
+
+    def template_tree(self, toks: list[_Tok], i: int) -> tuple[list[object], int]:
+        """Tokens -> parts (str | Expr | TemplateIf | TemplateFor) up to a closer."""
+        parts: list[object] = []
+        while i < len(toks):
+            tok = toks[i]
+            k = tok.kind
+            if k in ("else", "endif", "endfor"):
+                return parts, i
+            if k == "lit":
+                if tok.text:
+                    if parts and isinstance(parts[-1], str):
+                        parts[-1] += tok.text
+                    else:
+                        parts.append(tok.text)
+                i += 1
+            elif k == "interp":
+                parts.append(tok.expr)
+                i += 1
+            elif k == "if":
+                then_parts, i = self.template_tree(toks, i + 1)
+                else_parts: list[object] = []
+                if toks[i].kind == "else":
+                    else_parts, i = self.template_tree(toks, i + 1)
+                assert tok.expr is not None
+                parts.append(ast.TemplateIf(self.src, tok.start, toks[i].end, tok.expr,
+                                            then_parts, else_parts))
+                i += 1
+            else:  # for
+                body, i = self.template_tree(toks, i + 1)
+                names = tok.names
+                key_var, val_var = (names[0], names[1]) if len(names) == 2 else \
+                    (None, names[0])
+                assert tok.expr is not None
+                parts.append(ast.TemplateFor(self.src, tok.start, toks[i].end, key_var,
+                                             val_var, tok.expr, body))
+                i += 1
+        return parts, i
+
+
+def _right_assoc(cond: ast.Expr, true: ast.Expr, false: ast.Expr) -> ast.Conditional:
+    """`a ? b : c ? d : e` is `a ? b : (c ? d : e)` in HCL.
+
+    tree-sitter-hcl groups it the other way round; a conditional can only be
+    a condition when parenthesized (then it is an ast.Paren), so a bare one
+    here is that mis-grouping and is rotated.
+    """
+    if isinstance(cond, ast.Conditional):
+        inner = _right_assoc(cond.false, true, false)
+        return ast.Conditional(cond.src, cond.start, false.end, cond.cond, cond.true, inner)
+    return ast.Conditional(cond.src, cond.start, false.end, cond, true, false)
+
+
+class _Tok:
+    """One template token as HCL's scanner sees it (see _Builder.template_expr)."""
+
+    __slots__ = ("end", "expr", "kind", "lstrip", "names", "rstrip", "start", "text")
+
+    def __init__(self, kind: str, start: int, end: int, lstrip: bool = False,
+                 rstrip: bool = False, text: str = "", expr: ast.Expr | None = None,
+                 names: list[str] | None = None):
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.lstrip = lstrip   # `${~` / `%{~`: trims the literal token before
+        self.rstrip = rstrip   # `~}`: trims the literal token after
+        self.text = text
+        self.expr = expr
+        self.names = names or []
 
 
 def _marker_left(tag: Any) -> bool:
@@ -439,60 +626,52 @@ def _marker_right(tag: Any) -> bool:
     return len(kids) > 1 and kids[-2].type == "strip_marker"
 
 
-def _apply_strip(raw: list[Any]) -> list[object]:
-    parts: list[object] = []
-    for i, item in enumerate(raw):
-        if isinstance(item, str):
-            text = item
-            if i > 0 and isinstance(raw[i - 1], tuple) and raw[i - 1][2]:
-                text = text.lstrip()
-            if i + 1 < len(raw) and isinstance(raw[i + 1], tuple) and raw[i + 1][1]:
-                text = text.rstrip()
-            if text:
-                parts.append(text)
-        else:
-            parts.append(item[0])
-    return parts
+# Go's unicode.IsSpace, which HCL uses for `~`: Python's isspace() also counts
+# the ASCII separators U+001C..U+001F, which HCL keeps.
+_GO_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace()
+                    and c not in "\x1c\x1d\x1e\x1f")
 
 
-def _strip_edges(parts: list[object], left: bool, right: bool) -> list[object]:
-    if left and parts and isinstance(parts[0], str):
-        parts[0] = parts[0].lstrip()
-    if right and parts and isinstance(parts[-1], str):
-        parts[-1] = parts[-1].rstrip()
-    return [p for p in parts if p != ""]
-
-
-def _dedent(parts: list[object]) -> list[object]:
-    """`<<-` heredocs: remove the smallest indentation of any line (HCL's rule)."""
-    lines_text = "".join(p if isinstance(p, str) else "\0" for p in parts)
-    indents = []
-    for line in lines_text.split("\n"):
-        if line.strip(" \t") == "":
+def _apply_strip(toks: list[_Tok]) -> None:
+    """Strip markers trim only the adjacent literal *token* (HCL's rule)."""
+    for i, tok in enumerate(toks):
+        if tok.kind == "lit":
             continue
-        indents.append(len(line) - len(line.lstrip(" \t")))
-    n = min(indents) if indents else 0
-    if n == 0:
-        return parts
-    out: list[object] = []
-    at_line_start = True
-    for p in parts:
-        if not isinstance(p, str):
-            out.append(p)
-            at_line_start = False
-            continue
-        pieces = p.split("\n")
-        fixed = []
-        for j, piece in enumerate(pieces):
-            if (j > 0 or at_line_start):
-                strip = min(n, len(piece) - len(piece.lstrip(" \t")))
-                piece = piece[strip:]
-            fixed.append(piece)
-        text = "\n".join(fixed)
-        at_line_start = p.endswith("\n")
-        if text:
-            out.append(text)
-    return out
+        if tok.lstrip and i > 0 and toks[i - 1].kind == "lit":
+            toks[i - 1].text = toks[i - 1].text.rstrip(_GO_SPACE)
+        if tok.rstrip and i + 1 < len(toks) and toks[i + 1].kind == "lit":
+            toks[i + 1].text = toks[i + 1].text.lstrip(_GO_SPACE)
+
+
+def _flush_heredoc(toks: list[_Tok]) -> None:
+    """`<<-`: remove the smallest indentation of the line-leading literal tokens.
+
+    As HCL does it: measured on tokens after `~` trimming; a blank line does not
+    count, and a line starting with an interpolation or directive counts as 0.
+    """
+    min_spaces: int | None = None
+    adjust: list[tuple[_Tok, int]] = []
+    newline = True
+    for tok in toks:
+        if newline:
+            newline = False
+            if tok.kind == "lit":
+                trimmed = tok.text.lstrip(_GO_SPACE)
+                if not trimmed and tok.text.endswith("\n"):
+                    spaces = None
+                else:
+                    spaces = len(tok.text) - len(trimmed)
+                    adjust.append((tok, spaces))
+            else:
+                spaces = 0
+            if spaces is not None and (min_spaces is None or spaces < min_spaces):
+                min_spaces = spaces
+        if tok.kind == "lit" and tok.text.endswith("\n"):
+            newline = True
+    if not min_spaces:
+        return
+    for tok, _ in adjust:
+        tok.text = tok.text[min_spaces:]
 
 
 _TEMPLATE_MARKER = "GOVCTL_TEMPLATE_END_7f3a"
@@ -508,17 +687,17 @@ def parse_template(text: str, filename: str) -> tuple[ast.Expr | None, list[Diag
     src = SourceFile(filename, data, len(head))
     root = _ts_parser().parse(mask_exponents(data)).root_node
     if root.has_error:
-        return None, find_syntax_errors(root, src)
+        return None, find_syntax_errors(root, src, _reparse)
     attr = root.children[0].children[0]
+    node = attr.children[-1]
+    while node.type != "heredoc_template":  # expression > template_expr > heredoc
+        node = node.children[0]
     builder = _Builder(src)
-    expr = builder.expr(attr.children[-1])
-    if isinstance(expr, ast.Literal) and isinstance(expr.value, str):
-        expr.value = expr.value[:-1] if expr.value.endswith("\n") else expr.value
-    elif isinstance(expr, ast.Template):
-        last = expr.parts[-1] if expr.parts else None
-        if isinstance(last, str):
-            expr.parts[-1] = last[:-1]
-            if not expr.parts[-1]:
-                expr.parts.pop()
-        expr.heredoc = True
+    # Content stops before the newline the wrapper added, so that the last line
+    # is tokenized as HCL's template scanner does (no trailing newline token).
+    expr = builder.template_expr(node, content_end=len(head.encode()) + len(text.encode()))
+    if isinstance(expr, ast.Template):
+        # A lone "${x}" yields x's own type (templatefile does too); anything
+        # else renders as a string.
+        expr.heredoc = not (len(expr.parts) == 1 and isinstance(expr.parts[0], ast.Expr))
     return expr, builder.diags

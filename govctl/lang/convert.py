@@ -182,7 +182,7 @@ def _type_convertible(have: Type, want: Type) -> bool:
 
 
 def _unify_converted(items: list[Value], want_elem: Type, path: tuple[str | int, ...]) -> Type:
-    if not want_elem.has_dynamic():
+    if not want_elem.has_dynamic() or not items:
         return want_elem
     t = unify([i.type for i in items])
     if t is None:
@@ -191,52 +191,131 @@ def _unify_converted(items: list[Value], want_elem: Type, path: tuple[str | int,
 
 
 def unify(types: list[Type]) -> Type | None:
-    """The one type all `types` convert to, or None (cty's unify, simplified)."""
-    concrete = [t for t in types if not isinstance(t, Dynamic)]
-    if not concrete:
-        return DYNAMIC
-    first = concrete[0]
-    if all(t == first for t in concrete):
-        return first
-    if all(isinstance(t, Primitive) for t in concrete):
-        if STRING in concrete:
-            return STRING
+    """The one type all `types` convert to, or None: cty's (unsafe) unification.
+
+    Same-kind collections unify element-wise; tuples of one length and objects
+    of one attribute set unify position- or attribute-wise, and otherwise fall
+    back to a list or map of one element type (so `[]` and `["a"]` give
+    list(string), `{a=1}` and `{b="x"}` map(string)). A nested `any` among
+    collections makes the result `any`, since the eventual shape is unknowable.
+    """
+    if not types:
         return None
-    if all(isinstance(t, ObjectType) for t in concrete):
-        keys = {tuple(t.attrs) for t in concrete}  # type: ignore[attr-defined]
-        if len(keys) == 1:
-            attrs = {}
-            for k in concrete[0].attrs:  # type: ignore[attr-defined]
-                u = unify([t.attrs[k] for t in concrete])  # type: ignore[attr-defined]
-                if u is None:
-                    return None
-                attrs[k] = u
-            return ObjectType(attrs)
-        elems = [e for t in concrete for e in t.attrs.values()]  # type: ignore[attr-defined]
-        u = unify(elems)
-        return MapType(u) if u is not None else None
-    if all(isinstance(t, MapType | ObjectType) for t in concrete):
-        elems = []
-        for t in concrete:
-            elems.extend(t.attrs.values() if isinstance(t, ObjectType) else [t.elem])  # type: ignore[attr-defined]
-        u = unify(elems)
-        return MapType(u) if u is not None else None
-    if all(isinstance(t, TupleType | ListType) for t in concrete):
-        elems = []
-        for t in concrete:
-            elems.extend(t.elems if isinstance(t, TupleType) else [t.elem])  # type: ignore[attr-defined]
-        if all(isinstance(t, TupleType) for t in concrete) and \
-                len({len(t.elems) for t in concrete}) == 1:  # type: ignore[attr-defined]
-            cols = zip(*[t.elems for t in concrete], strict=True)  # type: ignore[attr-defined]
-            us = [unify(list(c)) for c in cols]
-            if all(u is not None for u in us):
-                return TupleType(us)  # type: ignore[arg-type]
-        u = unify(elems)
-        return ListType(u) if u is not None else None
-    if all(isinstance(t, SetType) for t in concrete):
-        u = unify([t.elem for t in concrete])  # type: ignore[attr-defined]
-        return SetType(u) if u is not None else None
+    counts = {"map": 0, "list": 0, "set": 0, "object": 0, "tuple": 0, "dynamic": 0}
+    for t in types:
+        if isinstance(t, MapType):
+            counts["map"] += 1
+        elif isinstance(t, ListType):
+            counts["list"] += 1
+        elif isinstance(t, SetType):
+            counts["set"] += 1
+        elif isinstance(t, ObjectType):
+            counts["object"] += 1
+        elif isinstance(t, TupleType):
+            counts["tuple"] += 1
+        elif isinstance(t, Dynamic):
+            counts["dynamic"] += 1
+    n, dyn = len(types), counts["dynamic"]
+    if counts["map"] and counts["map"] + dyn == n:
+        return _unify_elems(MapType, types, dyn > 0)
+    if counts["map"] and counts["map"] + counts["object"] + dyn == n:
+        u = _unify_as_collection(MapType, types)
+        if u is not None:
+            return u
+    elif counts["list"] and counts["list"] + dyn == n:
+        return _unify_elems(ListType, types, dyn > 0)
+    elif counts["list"] and counts["list"] + counts["tuple"] + dyn == n:
+        u = _unify_as_collection(ListType, types)
+        if u is not None:
+            return u
+    elif counts["set"] and counts["set"] + dyn == n:
+        return _unify_elems(SetType, types, dyn > 0)
+    elif counts["object"] and counts["object"] + dyn == n:
+        if dyn:
+            return DYNAMIC
+        return _unify_objects(types)  # type: ignore[arg-type]
+    elif counts["tuple"] and counts["tuple"] + dyn == n:
+        if dyn:
+            return DYNAMIC
+        return _unify_tuples(types)  # type: ignore[arg-type]
+    elif counts["object"] and counts["tuple"]:
+        return None
+    # Otherwise: the most general given type that every other one converts to.
+    for want in sorted(types, key=_generality):
+        if all(t == want or (_type_convertible(t, want) and _convertible_deep(t, want))
+               for t in types):
+            return want
     return None
+
+
+def _generality(t: Type) -> int:
+    """Preference order of cty's sortTypes: string first, `any` last."""
+    if isinstance(t, Dynamic):
+        return 3
+    if t is STRING:
+        return 0
+    if isinstance(t, ListType | MapType):
+        return 1
+    return 2
+
+
+def _convertible_deep(have: Type, want: Type) -> bool:
+    if isinstance(want, Primitive) and isinstance(have, Primitive):
+        return have == want or want is STRING or have is STRING
+    if isinstance(want, ListType | SetType) and isinstance(have, TupleType):
+        return all(_type_convertible(e, want.elem) for e in have.elems)
+    if isinstance(want, MapType) and isinstance(have, ObjectType):
+        return all(_type_convertible(e, want.elem) for e in have.attrs.values())
+    return True
+
+
+def _unify_elems(kind: type, types: list[Type], has_dynamic: bool) -> Type | None:
+    if has_dynamic:
+        return DYNAMIC
+    u = unify([t.elem for t in types])  # type: ignore[attr-defined]
+    return kind(u) if u is not None else None
+
+
+def _unify_as_collection(kind: type, types: list[Type]) -> Type | None:
+    """Objects as maps, tuples as lists: all their element types unified."""
+    elems: list[Type] = []
+    for t in types:
+        if isinstance(t, Dynamic):
+            continue
+        if isinstance(t, ObjectType):
+            elems.extend(t.attrs.values())
+        elif isinstance(t, TupleType):
+            elems.extend(t.elems)
+        else:
+            elems.append(t.elem)  # type: ignore[attr-defined]
+    u = unify(elems)
+    return kind(u) if u is not None else None
+
+
+def _unify_objects(types: list[ObjectType]) -> Type | None:
+    names = set(types[0].attrs)
+    if any(set(t.attrs) != names for t in types[1:]):
+        return _unify_as_collection(MapType, list(types))
+    attrs: dict[str, Type] = {}
+    for name in names:
+        u = unify([t.attrs[name] for t in types])
+        if u is None:
+            return None
+        attrs[name] = u
+    return ObjectType(attrs)
+
+
+def _unify_tuples(types: list[TupleType]) -> Type | None:
+    size = len(types[0].elems)
+    if any(len(t.elems) != size for t in types[1:]):
+        return _unify_as_collection(ListType, list(types))
+    elems: list[Type] = []
+    for i in range(size):
+        u = unify([t.elems[i] for t in types])
+        if u is None:
+            return None
+        elems.append(u)
+    return TupleType(elems)
 
 
 def to_bool(val: Value) -> bool | None:

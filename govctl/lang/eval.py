@@ -24,9 +24,11 @@ from govctl.lang.types import (
     DYNAMIC,
     NUMBER,
     STRING,
+    Dynamic,
     ListType,
     MapType,
     ObjectType,
+    Primitive,
     SetType,
     TupleType,
     Type,
@@ -101,11 +103,18 @@ def _paren(e: ast.Paren, scope: Scope) -> Value:
 
 # --- traversal -------------------------------------------------------------
 
+def _step_node(e: ast.GetAttr | ast.Index) -> ast.Node:
+    """The `.name` or `[key]` part of a traversal, where HCL points its errors."""
+    start = max(e.start, e.obj.end) if e.obj.end <= e.end else e.start
+    return ast.Node(e.src, start, e.end)
+
+
 def _get_attr(e: ast.GetAttr, scope: Scope) -> Value:
-    return get_attr(evaluate(e.obj, scope), e.name, e)
+    return get_attr(evaluate(e.obj, scope), e.name, _step_node(e))
 
 
 def get_attr(obj: Value, name: str, node: ast.Node) -> Value:
+    """hcl.GetAttr: messages as HCL's, plus a did-you-mean for objects."""
     t = obj.type
     marks = obj.marks
     if obj.is_null:
@@ -124,96 +133,135 @@ def get_attr(obj: Value, name: str, node: ast.Node) -> Value:
             return V.unknown(t.elem, marks)
         if name not in obj.v:
             raise _fail(node, "Missing map element",
-                        f'This map does not have an element with the key "{name}".')
+                        f'This map does not have an element with the key "{name}".'
+                        + suggest(name, obj.v))
         return obj.v[name].mark(marks)
-    if t is DYNAMIC and obj.unknown:
+    if isinstance(t, Dynamic):
         return V.unknown(DYNAMIC, marks)
-    if isinstance(t, ListType | SetType | TupleType):
-        kind = "tuple" if isinstance(t, TupleType) else t.friendly()
+    if isinstance(t, ListType) and isinstance(t.elem, ObjectType):
+        if name in t.elem.attrs:
+            detail = ("Can't access attributes on a list of objects. Did you mean to access "
+                      f'attribute "{name}" for a specific element of the list, or across all '
+                      "elements of the list?")
+        else:
+            detail = ("Can't access attributes on a list of objects. Did you mean to access "
+                      "an attribute for a specific element of the list, or across all "
+                      "elements of the list?")
+        raise _fail(node, "Unsupported attribute", detail)
+    if isinstance(t, SetType) and isinstance(t.elem, ObjectType):
         raise _fail(node, "Unsupported attribute",
-                    f"Can't access attributes on a {kind}"
-                    f'. Did you mean to access attribute "{name}" for a specific element of '
-                    "the list, or across all elements of the list?")
-    raise _fail(node, "Unsupported attribute",
-                f"Can't access attributes on a primitive-typed value ({t.friendly()}).")
+                    "Can't access attributes on a set of objects. Did you mean to access an "
+                    "attribute across all elements of the set?")
+    if isinstance(t, Primitive):
+        raise _fail(node, "Unsupported attribute",
+                    f"Can't access attributes on a primitive-typed value ({t.friendly()}).")
+    raise _fail(node, "Unsupported attribute", "This value does not have any attributes.")
 
 
 def _index(e: ast.Index, scope: Scope) -> Value:
-    return index(evaluate(e.obj, scope), evaluate(e.key, scope), e)
+    return index(evaluate(e.obj, scope), evaluate(e.key, scope), _step_node(e))
+
+
+_BAD_KEY = "The given key does not identify an element in this collection value"
 
 
 def index(coll: Value, key: Value, node: ast.Node) -> Value:
+    """hcl.Index: messages as HCL's, plus a did-you-mean for map and object keys."""
     marks = coll.marks | key.marks
     key = key.unmark()
     t = coll.type
     if coll.is_null:
         raise _fail(node, "Attempt to index null value",
                     "This value is null, so it does not have any indices.")
+    if key.is_null:
+        raise _fail(node, "Invalid index", "Can't use a null value as an indexing key.")
+    if isinstance(t, Dynamic) or isinstance(key.type, Dynamic):
+        return V.unknown(DYNAMIC, marks)
     if isinstance(t, SetType):
         raise _fail(node, "Invalid index",
                     "Elements of a set are identified only by their value and don't have any "
                     "separate index or key to select with, so it's only possible to perform "
                     "operations across all elements of the set.")
     if isinstance(t, ListType | TupleType):
-        if key.unknown or coll.unknown:
-            elem = t.elem if isinstance(t, ListType) else DYNAMIC
-            return V.unknown(elem, marks)
         try:
-            k = convert(key, NUMBER).v
-        except ConversionError:
-            raise _fail(node, "Invalid index", "The given key does not identify an element "
-                        "in this collection value: a number is required.") from None
-        if k != int(k):
-            raise _fail(node, "Invalid index", "The given key does not identify an element "
-                        "in this collection value: the index must be a whole number.")
-        i = int(k)
-        items = coll.v
-        if i < 0 or i >= len(items):
+            k = convert(key, NUMBER)
+        except ConversionError as exc:
+            raise _fail(node, "Invalid index", f"{_BAD_KEY}: {exc.describe()}.") from None
+        if k.unknown or coll.unknown:
+            return V.unknown(t.elem if isinstance(t, ListType) else DYNAMIC, marks)
+        n = k.v
+        if n != int(n):
             raise _fail(node, "Invalid index",
-                        "The given key does not identify an element in this collection value: "
-                        f"the collection has {len(items)} element(s)." if i >= 0 else
-                        "The given key does not identify an element in this collection value: "
-                        "a negative number is not a valid index for a sequence.")
+                        f"{_BAD_KEY}: indexing a sequence requires a whole number, but the "
+                        "given index has a fractional part.")
+        i = int(n)
+        items = coll.v
+        if i < 0:
+            raise _fail(node, "Invalid index", f"{_BAD_KEY}: a negative number is not a "
+                        "valid index for a sequence.")
+        if i >= len(items):
+            raise _fail(node, "Invalid index",
+                        f"{_BAD_KEY}: the collection has no elements." if not items else
+                        f"{_BAD_KEY}: the given index is greater than or equal to the length "
+                        "of the collection.")
         return items[i].mark(marks)
     if isinstance(t, MapType | ObjectType):
-        if key.unknown or coll.unknown:
-            elem = t.elem if isinstance(t, MapType) else DYNAMIC
-            return V.unknown(elem, marks)
         try:
-            k = convert(key, STRING).v
-        except ConversionError:
-            raise _fail(node, "Invalid index", "The given key does not identify an element "
-                        "in this collection value: a string is required.") from None
-        if k not in coll.v:
-            what = "map" if isinstance(t, MapType) else "object"
-            raise _fail(node, "Invalid index",
-                        f'The given key does not identify an element in this collection value. '
-                        f'This {what} has no element with the key "{k}".'
-                        + suggest(k, coll.v))
-        return coll.v[k].mark(marks)
-    if coll.unknown:
-        return V.unknown(DYNAMIC, marks)
-    raise _fail(node, "Invalid index",
-                f"This value does not have any indices: it is a {t.friendly()}.")
+            k = convert(key, STRING)
+        except ConversionError as exc:
+            raise _fail(node, "Invalid index", f"{_BAD_KEY}: {exc.describe()}.") from None
+        if k.unknown or coll.unknown:
+            return V.unknown(t.elem if isinstance(t, MapType) else DYNAMIC, marks)
+        if k.v not in coll.v:
+            extra = suggest(k.v, coll.v)
+            if isinstance(t, ObjectType) and key.type is NUMBER:
+                extra = (" An object only supports looking up attributes by name, not by "
+                         "numeric index.")
+            raise _fail(node, "Invalid index", f"{_BAD_KEY}.{extra}")
+        return coll.v[k.v].mark(marks)
+    raise _fail(node, "Invalid index", "This value does not have any indices.")
 
 
 def _splat(e: ast.Splat, scope: Scope) -> Value:
+    """HCL's SplatExpr: a non-sequence value is a one-element tuple, null an empty one.
+
+    The result is a list for a list or set source and a tuple for a tuple;
+    an unknown source still gives a result of the right type.
+    """
     src = evaluate(e.source, scope)
     marks = src.marks
-    if src.unknown:
-        return V.unknown(DYNAMIC, marks)
-    if src.is_null:
-        return V.tuple_(()).mark(marks)
     t = src.type
-    if isinstance(t, ListType | SetType | TupleType):
-        items = src.elements()
-    else:
-        items = (src,)  # a single value splats as a one-element tuple
-    out = [evaluate(e.each, scope.child({"\0splat": item})) for item in items]
+    sequence = isinstance(t, ListType | SetType | TupleType)
+    if src.is_null:
+        if not sequence:
+            return V.tuple_(()).mark(marks)
+        raise _fail(e, "Splat of null value",
+                    "Splat expressions (with the * symbol) cannot be applied to null "
+                    "sequences.")
+    if isinstance(t, Dynamic):
+        return V.unknown(DYNAMIC, marks)
+    if not sequence:
+        src = V.tuple_((src,))
+        t = src.type
+        marks = NO_MARKS
+
+    def each(item: Value) -> Value:
+        return evaluate(e.each, scope.child({"\0splat": item}))
+
+    if src.unknown:
+        if isinstance(t, TupleType):
+            return V.unknown(TupleType([each(V.unknown(et)).type for et in t.elems]), marks)
+        return V.unknown(ListType(each(V.unknown(t.elem)).type), marks)  # type: ignore[attr-defined]
+    out = [each(item) for item in src.elements()]
     if isinstance(t, ListType | SetType):
-        elem = unify([o.type for o in out]) if out else DYNAMIC
+        if not out:
+            return V.list_((), each(V.unknown(t.elem)).type).mark(marks)
+        elem = unify([o.type for o in out])
         if elem is not None:
-            return V.list_([convert(o, elem) for o in out], elem).mark(marks)
+            try:
+                return V.list_([convert(o, elem) for o in out], elem).mark(marks)
+            except ConversionError:
+                pass
     return V.tuple_(out).mark(marks)
 
 
@@ -244,29 +292,24 @@ def _binary(e: ast.Binary, scope: Scope) -> Value:
     right = evaluate(e.right, scope)
     marks = left.marks | right.marks
     if op in ("==", "!="):
-        if not left.is_wholly_known() or not right.is_wholly_known():
-            return V.unknown(BOOL, marks)
-        eq = equals(left.unmark_deep()[0], right.unmark_deep()[0])
-        return V.boolean(eq if op == "==" else not eq).mark(marks)
-    if op in ("&&", "||"):
-        lb = _to(left, BOOL, e.left, "left")
-        rb = _to(right, BOOL, e.right, "right")
-        if lb.is_null or rb.is_null:
-            raise _fail(e, "Invalid operand", "Unsuitable value for logical operand: "
-                        "a null value cannot be used as a bool.")
-        if lb.unknown or rb.unknown:
-            return V.unknown(BOOL, marks)
-        res = (lb.v and rb.v) if op == "&&" else (lb.v or rb.v)
-        return V.boolean(res).mark(marks)
-    ln = _to(left, NUMBER, e.left, "left")
-    rn = _to(right, NUMBER, e.right, "right")
-    for side, v in ((e.left, ln), (e.right, rn)):
-        if v.is_null:
-            raise _fail(side, "Invalid operand", "Unsuitable value for operand: a null "
-                        "value cannot be used in arithmetic or comparison.")
-    if ln.unknown or rn.unknown:
-        return V.unknown(BOOL if op in _COMPARE else NUMBER, marks)
-    a, b = ln.v, rn.v
+        eq = equals_value(left, right)
+        if eq.unknown or op == "==":
+            return eq
+        return V.boolean(not eq.v).mark(eq.marks)
+    want = BOOL if op in ("&&", "||") else NUMBER
+    lv = _to(left, want, e.left, "left")
+    rv = _to(right, want, e.right, "right")
+    if lv.is_null or rv.is_null:
+        # cty's operator functions refuse null arguments
+        raise _fail(e, "Operation failed", "Error during operation: argument must not be null.")
+    result_type = BOOL if op in _COMPARE or want is BOOL else NUMBER
+    if lv.unknown or rv.unknown:
+        return V.unknown(result_type, marks)
+    a, b = lv.v, rv.v
+    if op == "&&":
+        return V.boolean(a and b).mark(marks)
+    if op == "||":
+        return V.boolean(a or b).mark(marks)
     if op in _COMPARE:
         return V.boolean(_COMPARE[op](a, b)).mark(marks)
     if op in _ARITH:
@@ -274,9 +317,10 @@ def _binary(e: ast.Binary, scope: Scope) -> Value:
                          Decimal(b) if isinstance(a, Decimal) else b)
         return _num(res, marks)
     if b == 0:
-        raise _fail(e, "Error in function call", "Call to function \"divide\" failed: "
-                    "can't divide by zero." if op == "/" else
-                    "Call to function \"modulo\" failed: can't use modulo with zero.")
+        if op == "%":
+            return _num(a, marks)  # cty: x % 0 is x
+        # cty gives infinity here, which no value of ours can hold
+        raise _fail(e, "Operation failed", "Error during operation: can't divide by zero.")
     da, db = Decimal(a), Decimal(b)
     if op == "/":
         return _num(V.NUMBER_CONTEXT.divide(da, db), marks)
@@ -291,51 +335,181 @@ def _num(n: Any, marks: frozenset[str]) -> Value:
 
 def equals(a: Value, b: Value) -> bool:
     """HCL equality of wholly known, unmarked values (no conversion, as cty)."""
+    return bool(_equals(a, b))
+
+
+def equals_value(a: Value, b: Value) -> Value:
+    """`a == b` as cty computes it: a bool, unknown while it can't be decided.
+
+    Values of different types are never equal, so `1 == unknown string` is
+    already false; nulls of any type are equal. Every mark of both sides,
+    nested ones included, marks the result.
+    """
+    ua, ma = a.unmark_deep()
+    ub, mb = b.unmark_deep()
+    res = _equals(ua, ub)
+    if res is None:
+        return V.unknown(BOOL, ma | mb)
+    return V.boolean(res).mark(ma | mb)
+
+
+def _equals(a: Value, b: Value) -> bool | None:
+    if a.unknown or b.unknown:
+        if a.unknown and b.unknown:
+            return None
+        known, unk = (a, b) if b.unknown else (b, a)
+        if known.is_null or unk.type.has_dynamic():
+            return None
+        return None if known.type == unk.type else False
     if a.is_null or b.is_null:
         return a.is_null and b.is_null
-    if a.type != b.type:
-        # a tuple literal equals a list only in cty when types match exactly
-        if isinstance(a.v, int | Decimal) and isinstance(b.v, int | Decimal) and \
-                not isinstance(a.v, bool) and not isinstance(b.v, bool):
-            return a.v == b.v
+    if a.type.has_dynamic() or b.type.has_dynamic():
+        if not _type_compatible(a.type, b.type):
+            return False
+    elif a.type != b.type:
         return False
-    return a.key() == b.key()
+    va, vb = a.v, b.v
+    if isinstance(va, tuple) and isinstance(vb, tuple):
+        if len(va) != len(vb):
+            return False
+        if isinstance(a.type, SetType):
+            if all(x.is_wholly_known() for x in va + vb):
+                return {x.key() for x in va} == {x.key() for x in vb}
+            return None
+        for x, y in zip(va, vb, strict=True):
+            r = _equals(x, y)
+            if r is not True:
+                return r
+        return True
+    if isinstance(va, dict) and isinstance(vb, dict):
+        if va.keys() != vb.keys():
+            return False
+        for k in va:
+            r = _equals(va[k], vb[k])
+            if r is not True:
+                return r
+        return True
+    if isinstance(va, tuple | dict) or isinstance(vb, tuple | dict):
+        return False
+    return bool(va == vb)  # same primitive type here
+
+
+def _type_compatible(a: Type, b: Type) -> bool:
+    """Could the two types become equal once their `any` parts are known?"""
+    if isinstance(a, Dynamic) or isinstance(b, Dynamic):
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ListType | SetType | MapType):
+        return _type_compatible(a.elem, b.elem)  # type: ignore[attr-defined]
+    if isinstance(a, TupleType):
+        return len(a.elems) == len(b.elems) and all(  # type: ignore[attr-defined]
+            _type_compatible(x, y) for x, y in zip(a.elems, b.elems, strict=True))  # type: ignore[attr-defined]
+    if isinstance(a, ObjectType):
+        return a.attrs.keys() == b.attrs.keys() and all(  # type: ignore[attr-defined]
+            _type_compatible(a.attrs[k], b.attrs[k]) for k in a.attrs)  # type: ignore[attr-defined]
+    return a == b
 
 
 def _unary(e: ast.Unary, scope: Scope) -> Value:
     val = evaluate(e.operand, scope)
+    want = BOOL if e.op == "!" else NUMBER
+    v = _to(val, want, e.operand, "unary")
+    if v.is_null:
+        raise _fail(e, "Operation failed", "Error during operation: argument must not be null.")
+    if v.unknown:
+        return V.unknown(want, v.marks)
     if e.op == "!":
-        b = _to(val, BOOL, e.operand, "logical")
-        if b.unknown:
-            return V.unknown(BOOL, b.marks)
-        if b.is_null:
-            raise _fail(e, "Invalid operand", "A null value cannot be negated.")
-        return V.boolean(not b.v).mark(b.marks)
-    n = _to(val, NUMBER, e.operand, "negation")
-    if n.unknown:
-        return V.unknown(NUMBER, n.marks)
-    if n.is_null:
-        raise _fail(e, "Invalid operand", "A null value cannot be negated.")
-    return Value(NUMBER, V.normalize_number(-n.v), False, n.marks)
+        return V.boolean(not v.v).mark(v.marks)
+    return Value(NUMBER, V.normalize_number(-v.v), False, v.marks)
+
+
+def _try_evaluate(expr: ast.Expr, scope: Scope) -> tuple[Value, EvalError | None]:
+    """A branch's value, or unknown `any` and the error (HCL reports it only if chosen)."""
+    try:
+        return evaluate(expr, scope), None
+    except EvalError as exc:
+        return V.unknown(DYNAMIC), exc
 
 
 def _conditional(e: ast.Conditional, scope: Scope) -> Value:
+    """HCL's ConditionalExpr.
+
+    Both results are evaluated: their types unify into the result type (so
+    `true ? 1 : "a"` is the string "1"), and the marks of the condition and
+    of both results mark the result whichever is chosen, as in Terraform.
+    """
+    t, t_err = _try_evaluate(e.true, scope)
+    f, f_err = _try_evaluate(e.false, scope)
+    result_type = _result_type(e, t, f)
     cond = evaluate(e.cond, scope)
-    try:
-        cb = convert(cond, BOOL)
-    except ConversionError as exc:
-        raise _fail(e.cond, "Incorrect condition type",
-                    f"The condition expression must be of type bool: {exc.describe()}.") from None
-    if cb.is_null:
+    marks = cond.marks | t.marks | f.marks
+    if cond.is_null:
         raise _fail(e.cond, "Null condition",
                     "The condition value is null. Conditions must either be true or false.")
+    try:
+        cb = convert(cond, BOOL)
+    except ConversionError:
+        raise _fail(e.cond, "Incorrect condition type",
+                    "The condition expression must be of type bool.") from None
     if cb.unknown:
-        t = evaluate(e.true, scope)
-        f = evaluate(e.false, scope)
-        u = unify([t.type, f.type])
-        return V.unknown(u if u is not None else DYNAMIC, cb.marks | t.marks | f.marks)
-    chosen = evaluate(e.true if cb.v else e.false, scope)
-    return chosen.mark(cb.marks)
+        if t.is_null and f.is_null:
+            return V.null(result_type).mark(marks)
+        return V.unknown(result_type, marks)
+    chosen, err, which = (t, t_err, "true") if cb.v else (f, f_err, "false")
+    if err is not None:
+        raise err
+    try:
+        out = convert(chosen.unmark(), result_type)
+    except ConversionError as exc:
+        raise _fail(e.true if cb.v else e.false, "Inconsistent conditional result types",
+                    f"The {which} result value has the wrong type: {exc.describe()}.") from None
+    return out.mark(marks)
+
+
+def _is_null_any(v: Value) -> bool:
+    return v.is_null and isinstance(v.type, Dynamic)
+
+
+def _result_type(e: ast.Conditional, t: Value, f: Value) -> Type:
+    if _is_null_any(t):
+        return f.type
+    if _is_null_any(f):
+        return t.type
+    if isinstance(t.type, Dynamic) or isinstance(f.type, Dynamic):
+        return DYNAMIC
+    u = unify([t.type, f.type])
+    if u is None:
+        raise EvalError(error(
+            "Inconsistent conditional result types",
+            "The true and false result expressions must have consistent types. "
+            f"{_describe_mismatch(t.type, f.type)}.",
+            e.src.range(e.true.start, e.false.end)))
+    return u
+
+
+def _describe_mismatch(a: Type, b: Type) -> str:
+    """HCL's describeConditionalTypeMismatch."""
+    if isinstance(a, ObjectType) and isinstance(b, ObjectType):
+        for name in sorted(a.attrs):
+            if name not in b.attrs:
+                return (f'The \'true\' value includes object attribute "{name}", which is '
+                        "absent in the 'false' value")
+            if a.attrs[name] != b.attrs[name]:
+                return (f'Type mismatch for object attribute "{name}": '
+                        + _describe_mismatch(a.attrs[name], b.attrs[name]))
+        for name in sorted(b.attrs):
+            if name not in a.attrs:
+                return (f'The \'false\' value includes object attribute "{name}", which is '
+                        "absent in the 'true' value")
+    if isinstance(a, TupleType) and isinstance(b, TupleType):
+        if len(a.elems) != len(b.elems):
+            return (f"The 'true' tuple has length {len(a.elems)}, but the 'false' tuple has "
+                    f"length {len(b.elems)}")
+        for i, (x, y) in enumerate(zip(a.elems, b.elems, strict=True)):
+            if x != y:
+                return f"Type mismatch for tuple element {i}: " + _describe_mismatch(x, y)
+    return f"The 'true' value is {a.friendly()}, but the 'false' value is {b.friendly()}"
 
 
 # --- constructors ----------------------------------------------------------
@@ -350,82 +524,109 @@ def _object(e: ast.ObjectCons, scope: Scope) -> Value:
     unknown_key = False
     for key_expr, val_expr in e.items:
         k = evaluate(key_expr, scope)
+        val = evaluate(val_expr, scope)
+        if k.is_null:
+            raise _fail(key_expr, "Null value as key", "Can't use a null value as a key.")
         try:
             ks = convert(k, STRING)
-        except ConversionError:
+        except ConversionError as exc:
             raise _fail(key_expr, "Incorrect key type",
-                        "Can't use this value as a key: string required.") from None
-        if ks.is_null:
-            raise _fail(key_expr, "Invalid object key", "Key expression results in null.")
-        val = evaluate(val_expr, scope)
+                        f"Can't use this value as a key: {exc.describe()}.") from None
+        marks |= ks.marks
         if ks.unknown:
             unknown_key = True
             continue
-        marks |= ks.marks
         out[ks.v] = val
     if unknown_key:
         return V.unknown(DYNAMIC, marks)
     return V.obj(out).mark(marks)
 
 
-def _for(e: ast.ForExpr, scope: Scope) -> Value:
-    coll = evaluate(e.coll, scope)
-    marks = coll.marks
-    if coll.unknown:
-        return V.unknown(DYNAMIC, marks)
+def _iteration_pairs(coll: Value, node: ast.Node) -> list[tuple[Value, Value]] | None:
+    """(key, value) pairs of a `for` collection, or None while it is unknown.
+
+    HCL's checks, in its order: null, then whether the type can be iterated
+    (an unknown string is an error already), then unknown.
+    """
     if coll.is_null:
-        raise _fail(e.coll, "Iteration over null value",
+        raise _fail(node, "Iteration over null value",
                     "A null value cannot be used as the collection in a 'for' expression.")
     t = coll.type
-    if isinstance(t, ListType | TupleType):
-        pairs = [(V.number(i), v) for i, v in enumerate(coll.v)]
-    elif isinstance(t, SetType):
-        pairs = [(v, v) for v in coll.v]
-    elif isinstance(t, MapType | ObjectType):
-        pairs = [(V.string(k), v) for k, v in coll.v.items()]
-    else:
-        raise _fail(e.coll, "Iteration over non-iterable value",
+    if isinstance(t, Dynamic):
+        return None
+    if not isinstance(t, ListType | TupleType | SetType | MapType | ObjectType):
+        raise _fail(node, "Iteration over non-iterable value",
                     f"A value of type {t.friendly()} cannot be used as the collection in a "
                     "'for' expression.")
+    if coll.unknown:
+        return None
+    if isinstance(t, ListType | TupleType):
+        return [(V.number(i), v) for i, v in enumerate(coll.v)]
+    if isinstance(t, SetType):
+        return [(v, v) for v in coll.v]
+    return [(V.string(k), v) for k, v in coll.v.items()]
+
+
+def _for_condition(c: Value, node: ast.Node, summary_if_null: str) -> Value:
+    if c.is_null:
+        raise _fail(node, summary_if_null, "The value of the 'if' clause must not be null.")
+    try:
+        return convert(c, BOOL)
+    except ConversionError as exc:
+        raise _fail(node, "Invalid 'for' condition",
+                    f"The 'if' clause value is invalid: {exc.describe()}.") from None
+
+
+def _for(e: ast.ForExpr, scope: Scope) -> Value:
+    """HCL's ForExpr: the marks of the collection, of every condition and key
+    mark the whole result (the iteration variables themselves are not marked)."""
+    coll = evaluate(e.coll, scope)
+    marks: frozenset[str] = coll.marks
+    pairs = _iteration_pairs(coll.unmark(), e.coll)
+    if e.cond is not None:
+        # as HCL: an early check with unknown variables catches a null or
+        # non-bool condition even when there is nothing to iterate
+        names = {e.val_var: V.unknown(DYNAMIC)}
+        if e.key_var:
+            names[e.key_var] = V.unknown(DYNAMIC)
+        marks |= _for_condition(evaluate(e.cond, scope.child(names)), e.cond,
+                                "Condition is null").marks
+    if pairs is None:
+        return V.unknown(DYNAMIC, marks)
     items_out: list[Value] = []
     obj_out: dict[str, Any] = {}
-    any_unknown = False
+    known = True
     for k, v in pairs:
-        names = {e.val_var: v.mark(marks)}
+        names = {e.val_var: v}
         if e.key_var:
-            names[e.key_var] = k.mark(marks)
+            names[e.key_var] = k
         inner = scope.child(names)
         if e.cond is not None:
-            c = evaluate(e.cond, inner)
-            try:
-                cb = convert(c, BOOL)
-            except ConversionError:
-                raise _fail(e.cond, "Invalid 'for' condition",
-                            "The 'if' clause value is invalid: bool required.") from None
+            cb = _for_condition(evaluate(e.cond, inner), e.cond, "Invalid 'for' condition")
             if cb.unknown:
-                any_unknown = True
+                known = False
                 continue
-            if cb.is_null:
-                raise _fail(e.cond, "Invalid 'for' condition",
-                            "The value of the 'if' clause must not be null.")
+            marks |= cb.marks
             if not cb.v:
                 continue
-        val = evaluate(e.val_expr, inner)
         if e.key_expr is None:
-            items_out.append(val)
+            items_out.append(evaluate(e.val_expr, inner))
             continue
         kv = evaluate(e.key_expr, inner)
-        try:
-            ks = convert(kv, STRING)
-        except ConversionError:
-            raise _fail(e.key_expr, "Invalid object key",
-                        "The object key expression must produce a string.") from None
-        if ks.unknown:
-            any_unknown = True
-            continue
-        if ks.is_null:
+        if kv.is_null:
             raise _fail(e.key_expr, "Invalid object key", "Key expression in 'for' "
                         "expression must not produce a null value.")
+        if kv.unknown:
+            known = False
+            continue
+        try:
+            ks = convert(kv, STRING)
+        except ConversionError as exc:
+            raise _fail(e.key_expr, "Invalid object key",
+                        "The object key expression must produce a string: "
+                        f"{exc.describe()}.") from None
+        marks |= ks.marks
+        val = evaluate(e.val_expr, inner)
         key = ks.v
         if e.group:
             obj_out.setdefault(key, []).append(val)
@@ -436,7 +637,7 @@ def _for(e: ast.ForExpr, scope: Scope) -> Value:
                         "the value expression to enable grouping by key.")
         else:
             obj_out[key] = val
-    if any_unknown:
+    if not known:
         return V.unknown(DYNAMIC, marks)
     if e.key_expr is None:
         return V.tuple_(items_out).mark(marks)
@@ -459,76 +660,95 @@ def _template(e: ast.Template, scope: Scope) -> Value:
 
 
 def _render_parts(parts: list[object], scope: Scope, marks: set[str]) -> str | None:
+    """Render template parts; None when unknown. Marks of every part land in `marks`.
+
+    A `%{if}` behaves as HCL's conditional (both branches are rendered and
+    mark the result) and a `%{for}` as its `for` expression.
+    """
     out: list[str] = []
     unknown = False
     for p in parts:
         if isinstance(p, str):
             out.append(p)
         elif isinstance(p, ast.TemplateIf):
-            c = evaluate(p.cond, scope)
-            marks |= c.marks
-            try:
-                cb = convert(c, BOOL)
-            except ConversionError:
-                raise _fail(p.cond, "Invalid template if condition",
-                            "The 'if' condition must be a bool.") from None
-            if cb.unknown:
-                unknown = True
-                continue
-            sub = _render_parts(p.then_parts if cb.v else p.else_parts, scope, marks)
+            sub = _render_if(p, scope, marks)
             if sub is None:
                 unknown = True
             else:
                 out.append(sub)
         elif isinstance(p, ast.TemplateFor):
-            coll = evaluate(p.coll, scope)
-            marks |= coll.marks
-            if coll.unknown:
+            sub = _render_for(p, scope, marks)
+            if sub is None:
                 unknown = True
-                continue
-            for k, v in _iter_pairs(coll, p.coll):
-                names = {p.val_var: v}
-                if p.key_var:
-                    names[p.key_var] = k
-                sub = _render_parts(p.body, scope.child(names), marks)
-                if sub is None:
-                    unknown = True
-                else:
-                    out.append(sub)
+            else:
+                out.append(sub)
         else:
             assert isinstance(p, ast.Expr)
             val = evaluate(p, scope)
-            marks |= val.marks
-            if val.unknown:
-                unknown = True
-                continue
             if val.is_null:
                 raise _fail(p, "Invalid template interpolation value",
                             "The expression result is null. Cannot include a null value in a "
                             "string template.")
-            try:
-                s = convert(val.unmark(), STRING)
-            except ConversionError:
-                raise _fail(p, "Invalid template interpolation value",
-                            "Cannot include the given value in a string template: string "
-                            "required.") from None
-            if not s.is_wholly_known():
+            marks |= val.marks
+            if val.unknown:
                 unknown = True
                 continue
+            try:
+                s = convert(val.unmark(), STRING)
+            except ConversionError as exc:
+                raise _fail(p, "Invalid template interpolation value",
+                            "Cannot include the given value in a string template: "
+                            f"{exc.describe()}.") from None
             out.append(s.v)
     return None if unknown else "".join(out)
 
 
-def _iter_pairs(coll: Value, node: ast.Node) -> list[tuple[Value, Value]]:
-    t = coll.type
-    if isinstance(t, ListType | TupleType):
-        return [(V.number(i), v) for i, v in enumerate(coll.v)]
-    if isinstance(t, SetType):
-        return [(v, v) for v in coll.v]
-    if isinstance(t, MapType | ObjectType):
-        return [(V.string(k), v) for k, v in coll.v.items()]
-    raise _fail(node, "Invalid template for directive",
-                f"A value of type {t.friendly()} cannot be iterated.")
+def _render_if(p: ast.TemplateIf, scope: Scope, marks: set[str]) -> str | None:
+    branches: list[tuple[str | None, set[str], EvalError | None]] = []
+    for body in (p.then_parts, p.else_parts):
+        bm: set[str] = set()
+        try:
+            branches.append((_render_parts(body, scope, bm), bm, None))
+        except EvalError as exc:
+            branches.append((None, bm, exc))
+    c = evaluate(p.cond, scope)
+    marks |= c.marks
+    for _, bm, _ in branches:
+        marks |= bm
+    if c.is_null:
+        raise _fail(p.cond, "Null condition",
+                    "The condition value is null. Conditions must either be true or false.")
+    try:
+        cb = convert(c, BOOL)
+    except ConversionError:
+        raise _fail(p.cond, "Incorrect condition type",
+                    "The condition expression must be of type bool.") from None
+    if cb.unknown:
+        return None
+    text, _, err = branches[0] if cb.v else branches[1]
+    if err is not None:
+        raise err
+    return text
+
+
+def _render_for(p: ast.TemplateFor, scope: Scope, marks: set[str]) -> str | None:
+    coll = evaluate(p.coll, scope)
+    marks |= coll.marks
+    pairs = _iteration_pairs(coll.unmark(), p.coll)
+    if pairs is None:
+        return None
+    out: list[str] = []
+    unknown = False
+    for k, v in pairs:
+        names = {p.val_var: v}
+        if p.key_var:
+            names[p.key_var] = k
+        sub = _render_parts(p.body, scope.child(names), marks)
+        if sub is None:
+            unknown = True
+        else:
+            out.append(sub)
+    return None if unknown else "".join(out)
 
 
 def render_template_text(text: str, filename: str, names: Mapping[str, Value],
@@ -569,9 +789,12 @@ def _call(e: ast.Call, scope: Scope) -> Value:
             raise _fail(e, "Invalid expanding argument",
                         "An expanding argument (...) needs a value.")
         last = args.pop()
+        if last.is_null:
+            raise _fail(e.args[-1], "Invalid expanding argument value",
+                        "The expanding argument (indicated by ...) must not be null.")
         if last.unknown:
             return V.unknown(DYNAMIC, last.marks)
-        if not isinstance(last.type, ListType | SetType | TupleType) or last.is_null:
+        if not isinstance(last.type, ListType | SetType | TupleType):
             raise _fail(e.args[-1], "Invalid expanding argument value",
                         "The expanding argument (indicated by ...) must be of a tuple, list, "
                         "or set type.")
