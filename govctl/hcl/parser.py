@@ -186,6 +186,8 @@ class _Builder:
         """A primary followed by postfix traversals (the grammar flattens them)."""
         first = nodes[0]
         t = first.type
+        if len(nodes) == 1 and t != "(":
+            return self.primary(first)  # the common case: no traversal to apply
         i = 1
         if t == "(":
             inner = self.expr(nodes[1])
@@ -271,6 +273,10 @@ class _Builder:
 
     def primary(self, node: Any) -> ast.Expr:
         t = node.type
+        if t == "variable_expr":
+            return ast.Variable(self.src, node.start_byte, node.end_byte, self.text(node))
+        if t == "literal_value":
+            return self.literal(node.children[0])
         if t == "expression":
             return self.expr(node)
         if t == "variable_expr":
@@ -312,9 +318,9 @@ class _Builder:
         return ast.Literal(self.src, s, e, self.string_lit(node))
 
     def string_lit(self, node: Any) -> str:
-        children = node.children
-        start = children[0].end_byte
-        end = children[-1].start_byte if len(children) > 1 else node.end_byte
+        # a string_lit is always `"` ... `"` (one byte each): no need to visit children
+        start = node.start_byte + 1
+        end = node.end_byte - 1
         return self.unescape(self.data[start:end].decode("utf-8"), start, quoted=True)
 
     def unescape(self, text: str, offset: int, quoted: bool) -> str:
