@@ -11,6 +11,7 @@ from pathlib import Path
 
 from govctl.config.evaluate import Options, evaluate_config
 from govctl.config.loader import load_config
+from govctl.config.parallel import validate as parallel_validate
 from govctl.diagnostics import Diagnostic, Severity
 from govctl.render.diagnostics import print_diagnostics, validate_json
 
@@ -22,12 +23,20 @@ class ValidateOptions:
     colour: bool | None = None
 
 
-def check(directory: Path) -> list[Diagnostic]:
-    module, diags = load_config(directory)
-    if any(d.severity is Severity.ERROR for d in diags):
-        return diags
-    result = evaluate_config(module, {}, Options(validate_only=True))
-    return diags + result.diagnostics
+def check(directory: Path, parallel: bool = True) -> list[Diagnostic]:
+    """Every diagnostic, in file and position order whichever path found them."""
+    diags = parallel_validate(directory) if parallel else None
+    if diags is None:
+        module, diags = load_config(directory)
+        if not any(d.severity is Severity.ERROR for d in diags):
+            diags = diags + evaluate_config(module, {}, Options(validate_only=True)).diagnostics
+    return sorted(diags, key=_position)
+
+
+def _position(d: Diagnostic) -> tuple[int, str, int]:
+    if d.range is None:
+        return (1, "", 0)
+    return (0, d.range.filename, d.range.start.byte)
 
 
 def run(opts: ValidateOptions) -> int:

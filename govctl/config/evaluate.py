@@ -51,6 +51,10 @@ class Options:
     workspace: str = "default"
     allow_outside_root: bool = False
     instance_value: Callable[[str, m.Resource, InstanceKey], Value] | None = None
+    # parallel validation: expand only resources declared in these files, and
+    # leave module-wide checks (outputs, module calls, imports) to one worker
+    own_files: frozenset[str] | None = None
+    module_wide: bool = True
 
 
 @dataclass
@@ -497,20 +501,27 @@ class ModuleEval:
     def run(self) -> Value:
         """Evaluate everything; returns the module's outputs as an object."""
         mod = self.module
-        for name in mod.variables:
-            self.var(name)
-        for name in mod.locals:
-            try:
-                self.local(name)
-            except _Cycle:
-                self._locals[name] = V.unknown()
-        for pc in mod.providers.values():
-            self.body.evaluate(pc.body, {}, skip=frozenset({"alias"}))
+        own = self.opts.own_files if not self.path else None
+        wide = self.opts.module_wide or bool(self.path)
+        if wide:
+            for name in mod.variables:
+                self.var(name)
+            for name in mod.locals:
+                try:
+                    self.local(name)
+                except _Cycle:
+                    self._locals[name] = V.unknown()
+            for pc in mod.providers.values():
+                self.body.evaluate(pc.body, {}, skip=frozenset({"alias"}))
         for res in mod.all_resources():
+            if own is not None and res.block.src.filename not in own:
+                continue
             self._check_provider_ref(res)
             self._check_refs(res.depends_on, "depends_on")
             self._check_refs(res.lifecycle.replace_triggered_by, "replace_triggered_by")
             self.expand_resource(res)
+        if not wide:
+            return V.unknown()
         for name in mod.module_calls:
             with contextlib.suppress(_Cycle):
                 self.module_value(name)

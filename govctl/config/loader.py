@@ -14,6 +14,7 @@ from pathlib import Path
 from govctl.config.decode import Decoder
 from govctl.config.model import Module
 from govctl.diagnostics import Diagnostic, error
+from govctl.hcl import ast
 from govctl.hcl.parser import parse
 
 CONFIG_SUFFIX = ".hcl"
@@ -33,10 +34,10 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_module_dir(directory: Path) -> tuple[Module, list[Diagnostic]]:
-    dec = Decoder(directory)
+def parse_files(paths: list[Path]) -> tuple[list[ast.File], list[Diagnostic]]:
+    files: list[ast.File] = []
     diags: list[Diagnostic] = []
-    for path in config_files(directory):
+    for path in paths:
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -45,9 +46,21 @@ def load_module_dir(directory: Path) -> tuple[Module, list[Diagnostic]]:
         f, fdiags = parse(data, display_path(path))
         diags.extend(fdiags)
         if f is not None:
-            dec.add_file(f)
-    diags.extend(dec.diags)
-    return dec.module, diags
+            files.append(f)
+    return files, diags
+
+
+def decode_module(directory: Path, files: list[ast.File]) -> tuple[Module, list[Diagnostic]]:
+    dec = Decoder(directory)
+    for f in files:
+        dec.add_file(f)
+    return dec.module, dec.diags
+
+
+def load_module_dir(directory: Path) -> tuple[Module, list[Diagnostic]]:
+    files, diags = parse_files(config_files(directory))
+    module, ddiags = decode_module(directory, files)
+    return module, diags + ddiags
 
 
 def load_config(root: Path) -> tuple[Module, list[Diagnostic]]:
@@ -57,12 +70,17 @@ def load_config(root: Path) -> tuple[Module, list[Diagnostic]]:
         return Module(path=root), [error("No configuration directory",
                                          f"{root} is not a directory.")]
     module, diags = load_module_dir(root)
+    return module, finish_root(module, root, diags)
+
+
+def finish_root(module: Module, root: Path, diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Checks on the root module as a whole, then load the modules it calls."""
     if not module.files and not diags:
         diags.append(error("No configuration files",
                            f"The directory {display_path(root)} contains no {CONFIG_SUFFIX} "
                            "files."))
     _load_children(module, root, diags, (root,))
-    return module, diags
+    return diags
 
 
 def _load_children(module: Module, root: Path, diags: list[Diagnostic],
