@@ -118,3 +118,11 @@ def test_fmt_refuses_broken_files(write_config, capsys):
     d = write_config({"main.hcl": 'a = {\n'})
     assert main(["fmt", str(d)]) == 2
     assert (d / "main.hcl").read_text() == "a = {\n"
+
+
+def test_console_works_without_configuration(tmp_path):
+    out = io.StringIO()
+    status = console.run(console.ConsoleOptions(tmp_path, colour=False),
+                         io.StringIO('upper("x")\n[for i in range(3) : i * i]\n'), out)
+    assert status == 0
+    assert out.getvalue() == '"X"\n[\n  0,\n  1,\n  4,\n]\n'

@@ -37,7 +37,7 @@ def _has_errors(diags: list[Diagnostic]) -> bool:
 def run(opts: ConsoleOptions, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     stdin = stdin or sys.stdin
     out = stdout or sys.stdout
-    module, diags = load_config(opts.directory)
+    module, diags = load_config(opts.directory, allow_empty=True)
     if not _has_errors(diags):
         values, vdiags = varfiles.collect(module.path, module.variables, opts.vars)
         diags += vdiags

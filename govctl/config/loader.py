@@ -63,19 +63,23 @@ def load_module_dir(directory: Path) -> tuple[Module, list[Diagnostic]]:
     return module, diags + ddiags
 
 
-def load_config(root: Path) -> tuple[Module, list[Diagnostic]]:
-    """The root module and all its descendants; diagnostics from every file."""
+def load_config(root: Path, allow_empty: bool = False) -> tuple[Module, list[Diagnostic]]:
+    """The root module and all its descendants; diagnostics from every file.
+
+    `allow_empty`: a directory without configuration is an empty module (the
+    console evaluates expressions anywhere, as Terraform's does)."""
     root = root.resolve()
     if not root.is_dir():
         return Module(path=root), [error("No configuration directory",
                                          f"{root} is not a directory.")]
     module, diags = load_module_dir(root)
-    return module, finish_root(module, root, diags)
+    return module, finish_root(module, root, diags, allow_empty)
 
 
-def finish_root(module: Module, root: Path, diags: list[Diagnostic]) -> list[Diagnostic]:
+def finish_root(module: Module, root: Path, diags: list[Diagnostic],
+                allow_empty: bool = False) -> list[Diagnostic]:
     """Checks on the root module as a whole, then load the modules it calls."""
-    if not module.files and not diags:
+    if not module.files and not diags and not allow_empty:
         diags.append(error("No configuration files",
                            f"The directory {display_path(root)} contains no {CONFIG_SUFFIX} "
                            "files."))
