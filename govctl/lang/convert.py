@@ -65,8 +65,7 @@ def _convert(val: Value, want: Type, path: tuple[str | int, ...]) -> Value:
     if val.unknown or val.v is None:
         if not _type_convertible(have, want):
             raise ConversionError(f"{want.friendly()} required", path)
-        concrete = want if not want.has_dynamic() else (have if not isinstance(have, Dynamic)
-                                                       else want)
+        concrete = want if not want.has_dynamic() else _concrete_type(have, want)
         if isinstance(want, ObjectType) and want.optional and isinstance(concrete, ObjectType):
             concrete = ObjectType(concrete.attrs)
         return V.unknown(concrete) if val.unknown else V.null(concrete)
@@ -164,6 +163,26 @@ def _strip_optional(t: Type) -> Type:
     if isinstance(t, ObjectType) and t.optional:
         return ObjectType({k: _strip_optional(v) for k, v in t.attrs.items()})
     return t
+
+
+def _concrete_type(have: Type, want: Type) -> Type:
+    """The type an unknown or null `have` takes when converted to `want`
+    (which contains `any`): tuple -> list(unified elements), object -> map."""
+    if isinstance(want, Dynamic):
+        return have
+    if isinstance(have, Dynamic):
+        return want
+    if isinstance(want, ListType | SetType | MapType):
+        if isinstance(have, TupleType):
+            elem = unify(list(have.elems)) or DYNAMIC
+        elif isinstance(have, ObjectType):
+            elem = unify(list(have.attrs.values())) or DYNAMIC
+        elif isinstance(have, ListType | SetType | MapType):
+            elem = have.elem
+        else:
+            return want
+        return type(want)(_concrete_type(elem, want.elem))
+    return want if not isinstance(have, type(want)) else have
 
 
 def _type_convertible(have: Type, want: Type) -> bool:

@@ -811,10 +811,11 @@ def _call(e: ast.Call, scope: Scope) -> Value:
                 at = e.args[exc.arg]
             elif exc.arg is not None and e.args:
                 at = e.args[-1]
-            summary = "Invalid function argument" if exc.arg is not None else \
-                "Error in function call"
-            raise EvalError(error(summary, f'Call to function "{name}" failed: '
-                                  f"{exc.message}", at.range)) from None
+            if exc.arg is not None:  # Terraform names the parameter, not the call
+                raise EvalError(error("Invalid function argument", exc.message,
+                                      at.range)) from None
+            raise EvalError(error("Error in function call", f'Call to function "{name}" '
+                                  f"failed: {exc.message}", at.range)) from None
     return fn(args, e)
 
 

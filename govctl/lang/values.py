@@ -10,6 +10,7 @@ map/object; None for null and unknown.
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -291,10 +292,13 @@ def format_number(n: Number) -> str:
     return text or "0"
 
 
+_NUMBER_TEXT = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
 def parse_number(text: str) -> Number:
-    """Parse HCL/JSON number text; raises ValueError."""
-    t = text.strip()
-    if not t or t.lower() in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
+    """Parse number text as Terraform does: no spaces, underscores, inf or nan."""
+    t = text
+    if not _NUMBER_TEXT.fullmatch(t):
         raise ValueError(text)
     try:
         return normalize_number(Decimal(t))

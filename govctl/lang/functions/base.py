@@ -91,12 +91,15 @@ class Function:
                                 f"but {len(args)} were given.")
         converted: list[Value] = []
         marks: set[str] = set()
+        kept: set[str] = set()
         result_unknown = False
         for i, arg in enumerate(args):
             p = self.param_for(i)
             if not p.allow_marked:
                 arg, m = arg.unmark_deep()
                 marks |= m
+            else:
+                kept |= arg.marks  # the impl decides, unless the result is unknown
             if arg.is_null and not p.allow_null:
                 raise FunctionError(f'Invalid value for "{p.name}" parameter: argument must '
                                     "not be null.", i)
@@ -110,7 +113,7 @@ class Function:
                 result_unknown = True
             converted.append(arg)
         if result_unknown:
-            return unknown(self.return_type(converted)).mark(marks)
+            return unknown(self.return_type(converted)).mark(marks | kept)
         result = self.impl(converted, ctx)
         return result.mark(marks) if marks else result
 
