@@ -5,6 +5,7 @@ is reported and the console carries on with the next line.
 
 from __future__ import annotations
 
+import datetime
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,7 +46,10 @@ def run(opts: ConsoleOptions, stdin: TextIO | None = None, stdout: TextIO | None
         print_diagnostics(diags, colour=opts.colour)
         return 1
     result = Result()
-    root = ModuleEval(module, values, Options(validate_only=False), module.path, result)
+    # as Terraform's console: impure functions give real values here
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    opts_eval = Options(validate_only=False, plan_time=False, plan_timestamp=now)
+    root = ModuleEval(module, values, opts_eval, module.path, result)
     root.run()
     print_diagnostics(result.diagnostics, colour=opts.colour)
     if _has_errors(result.diagnostics):

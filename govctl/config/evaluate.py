@@ -53,6 +53,8 @@ class Options:
     instance_value: Callable[[str, m.Resource, InstanceKey], Value] | None = None
     # parallel validation: expand only resources declared in these files, and
     # leave module-wide checks (outputs, module calls, imports) to one worker
+    plan_time: bool = True               # timestamp()/uuid() unknown until apply
+    plan_timestamp: str | None = None    # plantimestamp(); unknown when None
     own_files: frozenset[str] | None = None
     module_wide: bool = True
 
@@ -90,7 +92,8 @@ class ModuleEval:
         self.path = path
         self.addr = addr   # "module.a[0].module.b" or ""
         self.ctx = CallContext(base_dir=module.path, root_dir=root,
-                               allow_outside_root=opts.allow_outside_root)
+                               allow_outside_root=opts.allow_outside_root,
+                               plan_time=opts.plan_time, plan_timestamp=opts.plan_timestamp)
         self._vars: dict[str, Value] = {}
         self._locals: dict[str, Value] = {}
         self._outputs: dict[str, Value] = {}

@@ -49,6 +49,7 @@ class CallContext:
     root_dir: Path = field(default_factory=Path.cwd)      # path.root
     plan_time: bool = True        # timestamp()/uuid() are unknown until apply
     allow_outside_root: bool = False
+    plan_timestamp: str | None = None   # RFC 3339; set by commands that make a plan
     warnings: list[str] = field(default_factory=list)
     # set by the evaluator: render(template_text, filename, vars) -> Value
     render_template: Callable[[str, str, dict[str, Value]], Value] | None = None

@@ -323,24 +323,13 @@ def _timestamp(args: list[Value], ctx: CallContext) -> Value:
     return V.string(_now_rfc3339())
 
 
-_PROCESS_PLAN_TIMESTAMP: str | None = None
-
-
 @function("plantimestamp", params=[], returns=STRING)
 def _plantimestamp(args: list[Value], ctx: CallContext) -> Value:
-    """The time of the plan, constant for a run.
-
-    CallContext has no field for it yet, so an evaluator may set a
-    `plan_timestamp` attribute on the context; otherwise the first call in the
-    process fixes it, which is one run for the CLI.
-    """
-    global _PROCESS_PLAN_TIMESTAMP
-    given = getattr(ctx, "plan_timestamp", None)
-    if given is not None:
-        return V.string(str(given))
-    if _PROCESS_PLAN_TIMESTAMP is None:
-        _PROCESS_PLAN_TIMESTAMP = _now_rfc3339()
-    return V.string(_PROCESS_PLAN_TIMESTAMP)
+    """The time the plan was made, constant for a run; unknown where no plan is
+    being made (validate), as in Terraform."""
+    if ctx.plan_timestamp is None:
+        return V.unknown(STRING)
+    return V.string(ctx.plan_timestamp)
 
 
 def _verb(tok: str, t: _Time) -> str:
