@@ -432,6 +432,18 @@ def _try_evaluate(expr: ast.Expr, scope: Scope) -> tuple[Value, EvalError | None
         return V.unknown(DYNAMIC), exc
 
 
+def _condition(cond: Value, node: ast.Node) -> Value:
+    """A conditional's (or %{if}'s) condition as a bool, with HCL's messages."""
+    if cond.is_null:
+        raise _fail(node, "Null condition",
+                    "The condition value is null. Conditions must either be true or false.")
+    try:
+        return convert(cond, BOOL)
+    except ConversionError:
+        raise _fail(node, "Incorrect condition type",
+                    "The condition expression must be of type bool.") from None
+
+
 def _conditional(e: ast.Conditional, scope: Scope) -> Value:
     """HCL's ConditionalExpr.
 
@@ -444,14 +456,7 @@ def _conditional(e: ast.Conditional, scope: Scope) -> Value:
     result_type = _result_type(e, t, f)
     cond = evaluate(e.cond, scope)
     marks = cond.marks | t.marks | f.marks
-    if cond.is_null:
-        raise _fail(e.cond, "Null condition",
-                    "The condition value is null. Conditions must either be true or false.")
-    try:
-        cb = convert(cond, BOOL)
-    except ConversionError:
-        raise _fail(e.cond, "Incorrect condition type",
-                    "The condition expression must be of type bool.") from None
+    cb = _condition(cond, e.cond)
     if cb.unknown:
         if t.is_null and f.is_null:
             return V.null(result_type).mark(marks)
@@ -715,14 +720,7 @@ def _render_if(p: ast.TemplateIf, scope: Scope, marks: set[str]) -> str | None:
     marks |= c.marks
     for _, bm, _ in branches:
         marks |= bm
-    if c.is_null:
-        raise _fail(p.cond, "Null condition",
-                    "The condition value is null. Conditions must either be true or false.")
-    try:
-        cb = convert(c, BOOL)
-    except ConversionError:
-        raise _fail(p.cond, "Incorrect condition type",
-                    "The condition expression must be of type bool.") from None
+    cb = _condition(c, p.cond)
     if cb.unknown:
         return None
     text, _, err = branches[0] if cb.v else branches[1]

@@ -7,12 +7,9 @@ Python lists and dicts become tuples and objects (as HCL literals do); `lst()`,
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from govctl.lang import values as V
-from govctl.lang.functions import FunctionError, load_all
 from govctl.lang.types import (
     BOOL,
     DYNAMIC,
@@ -27,22 +24,7 @@ from govctl.lang.types import (
     Type,
 )
 from govctl.lang.values import Value
-
-FUNCTIONS = load_all()
-
-
-def val(x: object) -> Value:
-    return x if isinstance(x, Value) else V.from_python(x)
-
-
-def call(name: str, *args: object) -> Value:
-    return FUNCTIONS[name].call([val(a) for a in args])
-
-
-def fails(name: str, *args: object, match: str) -> FunctionError:
-    with pytest.raises(FunctionError, match=re.escape(match)) as info:
-        call(name, *args)
-    return info.value
+from tests.lang.fn import call, fails, val
 
 
 def lst(*items: object, elem: Type | None = None) -> Value:

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import pytest
 
 from govctl.lang import values as V
-from govctl.lang.functions import CallContext, FunctionError, load_all
 from govctl.lang.types import STRING, ListType
-from govctl.lang.values import SENSITIVE, Value
-
-FUNCTIONS = load_all()
-
-
-def call(name: str, *args: object) -> Value:
-    vals = [a if isinstance(a, Value) else V.from_python(a) for a in args]
-    return FUNCTIONS[name].call(vals, CallContext())
-
-
-def fails(name: str, *args: object, match: str) -> FunctionError:
-    with pytest.raises(FunctionError, match=re.escape(match)) as info:
-        call(name, *args)
-    return info.value
+from govctl.lang.values import SENSITIVE
+from tests.lang.fn import call, fails
 
 
 @pytest.mark.parametrize(("prefix", "hostnum", "expected"), [

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import pytest
 
 from govctl.lang import values as V
-from govctl.lang.functions import FunctionError, load_all
 from govctl.lang.functions.strings import graphemes
 from govctl.lang.types import BOOL, STRING, ListType, ObjectType, TupleType
 from govctl.lang.values import Value
-
-FUNCTIONS = load_all()
-
-
-def call(name: str, *args: object) -> Value:
-    return FUNCTIONS[name].call([a if isinstance(a, Value) else V.from_python(a) for a in args])
-
-
-def fails(name: str, *args: object, match: str) -> FunctionError:
-    with pytest.raises(FunctionError, match=re.escape(match)) as info:
-        call(name, *args)
-    return info.value
+from tests.lang.fn import call, fails
 
 
 def strings(*items: str) -> Value:
