@@ -19,15 +19,23 @@ lines and CRLF line endings). So the pipeline here is:
 4. hclwrite's layout (format.go): indentation by bracket depth per line, one
    space or none between tokens, `=` and end-of-line comments aligned across
    runs of consecutive lines.
+
+Like Terraform, this keeps blank lines, CRLF line endings, a missing final
+newline and blanks at the very end of the file. It knowingly differs where
+Terraform would be unsafe or unstable: `"${"${x}"}"` is unwrapped in one run
+(Terraform needs two, so its output is not idempotent), and a block label such
+as `"a$b"`, which Terraform silently deletes, is kept.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 __all__ = ["FormatError", "format_source"]
@@ -93,6 +101,7 @@ GTE = 38
 COMMENT = 39
 NEWLINE = 40
 _KIND_COUNT = 41
+_IN = _KIND_COUNT  # pseudo-kind for spacing only: the keyword `in` has a rule of its own
 
 _BRACKET = [0] * _KIND_COUNT
 for _k in (OBRACE, OBRACK, OPAREN, TINTERP, TCONTROL):
@@ -120,6 +129,8 @@ _TEMPLATE_TEXT_BEFORE = frozenset({QLIT, SLIT, CQUOTE, CHEREDOC})
 
 
 class _Token:
+    """One hclsyntax token; formatting only ever changes `spaces`, never `text`."""
+
     __slots__ = ("kind", "spaces", "start", "text")
 
     def __init__(self, kind: int, text: bytes, start: int = -1):
@@ -144,27 +155,47 @@ def _parser() -> Any:
 
 def format_source(data: bytes) -> bytes:
     """Return `data` formatted as `terraform fmt` would; raise FormatError if invalid."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise _error_at(data, exc.start, "Invalid character encoding",
-                        "The file must be UTF-8 encoded.") from None
+    bad_bytes = _invalid_utf8(data)
     # tree-sitter-hcl has no `1e3` (exponent without fraction): mask it with
     # digits of the same length so offsets hold; tokens come from `data`.
     masked = _EXPONENT.sub(lambda m: b"1" * len(m.group(0)), data) if b"e" in data.lower() \
         else data
     tree = _parser().parse(masked)
     root = tree.root_node
+    for offset in bad_bytes:  # Terraform tolerates stray bytes in comments only
+        if root.descendant_for_byte_range(offset, offset + 1).type != "comment":
+            raise _error_at(data, offset, "Invalid character encoding",
+                            "All input files must be UTF-8 encoded.")
     if root.has_error:
         raise _tree_sitter_error(root, data)
-    lexer = _Lexer(data)
-    tokens = lexer.run(root)
-    tokens = _terraform_rewrites(root, data, tokens)
-    _layout(tokens)
-    return _render(tokens, lexer.trailing_spaces)
+    enabled = gc.isenabled()
+    gc.disable()  # one small object per token: collections would only slow us down
+    try:
+        lexer = _Lexer(data)
+        tokens = lexer.run(root)
+        tokens = _Rewriter(data, tokens).run(root, lexer.objects)
+        _layout(tokens)
+        return _render(tokens, lexer.trailing_spaces)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- errors -------------------------------------------------------------------
+
+
+def _invalid_utf8(data: bytes) -> list[int]:
+    """Offsets of the bytes that are not UTF-8 (a handful at most in practice)."""
+    bad: list[int] = []
+    pos = 0
+    while len(bad) < 100:
+        try:
+            data[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            bad.append(pos + exc.start)
+            pos += exc.end
+    return bad
 
 
 def _error_at(data: bytes, offset: int, message: str, detail: str = "") -> FormatError:
@@ -190,19 +221,34 @@ def _tree_sitter_error(root: Any, data: bytes) -> FormatError:
 # --- lexing: tree-sitter leaves -> hclsyntax-shaped tokens -----------------------
 
 _EXPR, _QUOTED, _HEREDOC = 0, 1, 2
+_NUMBER = re.compile(rb"\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+_TEMPLATE_OPENER = re.compile(rb"(?<!\$)\$\{|(?<!%)%\{")
+_WORD = re.compile(rb"[\w-]+")
 _GAP_TOKEN = re.compile(rb"\r?\n|[^\s]+")
 _BAD_ESCAPE = re.compile(rb'\\(?:[nrt"\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})|(\\.?)', re.S)
+
+
+@lru_cache(maxsize=1)
+def _leaf_tables() -> tuple[list[int], list[str]]:
+    """Token kind (0 when a leaf needs its own handling) and name by tree-sitter kind id."""
+    language = _parser().language
+    names = [language.node_kind_for_id(i) or "" for i in range(language.node_kind_count)]
+    kinds = [_LEAF_KINDS.get(name, 0) for name in names]
+    return kinds, names
 
 
 def _leaves(root: Any) -> Iterator[Any]:
     """Leaf nodes in source order (a cursor is much cheaper than node.children)."""
     cursor = root.walk()
+    down, right, up = cursor.goto_first_child, cursor.goto_next_sibling, cursor.goto_parent
+    if not down():
+        return  # an empty file: the root is no token
     while True:
-        if cursor.goto_first_child():
+        if down():
             continue
         yield cursor.node
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
+        while not right():
+            if not up():
                 return
 
 
@@ -219,26 +265,50 @@ class _Lexer:
         self.tokens: list[_Token] = []
         self.modes = [_EXPR]
         self.trailing_spaces = 0
+        self.objects: list[Any] = []  # object constructors, to check their separators
 
     def run(self, root: Any) -> list[_Token]:
         data = self.data
         tokens = self.tokens
         append = tokens.append
-        kinds = _LEAF_KINDS
+        kinds, names = _leaf_tables()
         pos = 0
         heredoc_start = -1  # offset of a `<<` waiting for its identifier
         strip_at = -1  # offset of a `~` waiting for the `}` it belongs to
+        modes = self.modes
         for node in _leaves(root):
-            kind_name = node.type
+            kind_id = node.kind_id
             start = node.start_byte
             end = node.end_byte
-            kind = kinds.get(kind_name)
-            if kind is not None:
+            kind = kinds[kind_id]
+            if kind:
+                if kind == IDENT and data.find(b"::", start, end) >= 0:
+                    self._check_namespaced_call(node)
+                elif kind == NUMBER and not _NUMBER.fullmatch(data, start, end):
+                    raise _error_at(data, start, "Invalid number literal",
+                                    "A number is digits with an optional fraction and "
+                                    "exponent, like 12, 1.5 or 1e3.")
                 if start > pos:
-                    self._gap(pos, start)
+                    # inlined fast path of _gap: blanks between two expression tokens
+                    if start - pos == 1 and data[pos] == 32:
+                        if modes[-1] != _EXPR:
+                            self._gap(pos, start)
+                    elif (modes[-1] != _EXPR or data.find(b"\n", pos, start) >= 0
+                            or data[pos:start].strip()):
+                        self._gap(pos, start)
+                elif kind <= NUMBER and tokens and tokens[-1].kind <= NUMBER:
+                    self._glued_words(start)
                 append(_Token(kind, data[start:end], start))
                 pos = end
+                if kind == OBRACE:
+                    parent = node.parent
+                    if (parent is not None and parent.type == "object_start"
+                            and parent.parent.type == "object"):
+                        self.objects.append(parent.parent)
                 continue
+            if start == end:
+                continue  # an empty node (no token), e.g. an empty template literal
+            kind_name = names[kind_id]
             if kind_name == "heredoc_identifier" and heredoc_start < 0:
                 start = data.rfind(b"\n", 0, start) + 1  # the marker keeps its indent
             if start > pos:
@@ -260,6 +330,10 @@ class _Lexer:
                 append(_Token(TCONTROL, data[start:end], start))
                 self.modes.append(_EXPR)
             elif kind_name in ("template_interpolation_end", "template_directive_end"):
+                if tokens[-1].kind in (TINTERP, TCONTROL):
+                    raise _error_at(data, start, "Invalid expression",
+                                    "Expected the start of an expression, but found the end "
+                                    "of the template sequence.")
                 text = data[start:end] if strip_at < 0 else b"~" + data[start:end]
                 append(_Token(SEQEND, text, start if strip_at < 0 else strip_at))
                 strip_at = -1
@@ -285,14 +359,33 @@ class _Lexer:
                 append(_Token(OBRACK, b"[", start))
                 append(_Token(STAR, b"*", start + 1))
                 append(_Token(CBRACK, b"]", start + 2))
-            elif kind_name == "{" or kind_name == "}":  # pragma: no cover - in _LEAF_KINDS
-                pass
             else:  # an unnamed leaf we do not know: keep its text as a word
                 append(_Token(IDENT, data[start:end], start))
             pos = end
         if len(data) > pos:
             self._gap(pos, len(data), final=True)
         return tokens
+
+    def _check_namespaced_call(self, node: Any) -> None:
+        parent = node.parent
+        if parent is None or parent.type != "function_call":
+            raise _error_at(self.data, node.start_byte, "Missing open parenthesis",
+                            "Function selector must be followed by an open parenthesis to "
+                            "begin the function call.")
+
+    def _glued_words(self, start: int) -> None:
+        """`ifx`, `invar`: tree-sitter may split a word at a keyword, hclsyntax never.
+
+        Formatting would put a blank inside the word and so change the
+        program: refuse it, as Terraform does.
+        """
+        last = self.tokens[-1]
+        if self.modes[-1] == _EXPR and last.start + len(last.text) == start:
+            word = _WORD.match(self.data, last.start)
+            assert word is not None
+            raise _error_at(self.data, last.start, "Invalid syntax",
+                            f"{word.group().decode()!r} is read as one name, which is not "
+                            "valid here; a keyword needs a space after it.")
 
     def _gap(self, start: int, end: int, final: bool = False) -> None:
         """Bytes no leaf covers: template text, or blanks and newlines."""
@@ -307,7 +400,14 @@ class _Lexer:
                 self.tokens.append(_Token(NEWLINE, text, m.start()))
             else:  # digits of a legacy index `x.0`, which the grammar leaves out
                 kind = NUMBER if text[:1].isdigit() else IDENT
-                self.tokens.append(_Token(kind, text, m.start()))
+                tokens = self.tokens
+                if (kind == NUMBER and len(tokens) > 1 and tokens[-1].kind == DOT
+                        and tokens[-2].kind == NUMBER and tokens[-1].start == m.start() - 1):
+                    raise _error_at(data, tokens[-2].start, "Invalid legacy index syntax",
+                                    "When using the legacy index syntax, chaining two "
+                                    "indexes together is not permitted. Use the proper "
+                                    "index syntax instead, like [0][1].")
+                tokens.append(_Token(kind, text, m.start()))
             last = m.end()
         if final:
             # hclwrite keeps the blanks before the end of the file as they are
@@ -336,6 +436,11 @@ class _Lexer:
                             "a multi-line string, either use the \\n escape to represent a "
                             "newline character or use the \"heredoc\" multi-line template "
                             "syntax.")
+        opener = _TEMPLATE_OPENER.search(data, start, end)
+        if opener:  # tree-sitter took it for text, hclsyntax would start a template
+            raise _error_at(data, opener.start(), "Invalid template sequence",
+                            f"To include a literal \"{chr(data[opener.start()])}{{\" in a "
+                            "string, double the first character.")
         if b"\\" not in data[start:end]:
             return
         for m in _BAD_ESCAPE.finditer(data, start, end):
@@ -377,99 +482,206 @@ class _Lexer:
         self.modes.pop()
 
 
-# --- Terraform's rewrites -------------------------------------------------------
+# --- Terraform's rewrites, and hclsyntax's rules tree-sitter does not enforce ----
 
 
-def _terraform_rewrites(root: Any, data: bytes, tokens: list[_Token]) -> list[_Token]:
-    """Apply terraform fmt's AST-level edits (and check what tree-sitter lets through)."""
-    starts = [t.start for t in tokens]
-    edits: list[tuple[int, int, list[_Token]]] = []
+class _Rewriter:
+    """Walks bodies, blocks and arguments to collect terraform fmt's AST-level edits.
 
-    def span(node: Any) -> tuple[int, int]:
+    The same walk checks what tree-sitter-hcl tolerates but hclsyntax (and so
+    Terraform) rejects: items sharing a line, block headers split over lines,
+    line breaks in the middle of an argument's value.
+    """
+
+    def __init__(self, data: bytes, tokens: list[_Token]):
+        self.data = data
+        self.tokens = tokens
+        self.starts = [t.start for t in tokens]
+        self.edits: list[tuple[int, int, list[_Token]]] = []
+        self.depths: list[int] | None = None  # see _index_lines
+        self.breaks: list[int] | None = None
+
+    def run(self, root: Any, objects: list[Any]) -> list[_Token]:
+        top = None
+        for child in root.named_children:
+            if child.type == "body":
+                top = child
+            elif child.type != "comment":  # the grammar also takes a bare `{ ... }`
+                raise _error_at(self.data, child.start_byte,
+                                "Argument or block definition required",
+                                "An argument or block definition is required here.")
+        if top is not None:
+            self._body(_items(top), (), None)
+        for node in objects:
+            self._object(node)
+        return self._apply()
+
+    def _span(self, node: Any) -> tuple[int, int]:
+        """Token index range [lo, hi) of a node."""
+        starts = self.starts
         return bisect_left(starts, node.start_byte), bisect_left(starts, node.end_byte)
 
-    def walk_body(body: Any, in_blocks: tuple[str, ...]) -> None:
-        for node in body.named_children:
+    def _body(self, items: list[Any], in_blocks: tuple[str, ...], closer: Any) -> None:
+        """`items`: a body's arguments and blocks; `closer`: its `}`, None at top level."""
+        data = self.data
+        last = len(items) - 1
+        for i, node in enumerate(items):
+            after = items[i + 1] if i < last else closer
+            if after is not None and data.find(b"\n", node.end_byte, after.start_byte) < 0:
+                what = "argument" if node.type == "attribute" else "block definition"
+                raise _error_at(data, after.start_byte, f"Missing newline after {what}",
+                                f"A{'n' if what[0] == 'a' else ''} {what} must end with a "
+                                "newline.")
             if node.type == "attribute":
-                name = data[node.start_byte:node.named_children[0].end_byte]
-                expr = next(c for c in node.named_children if c.type == "expression")
-                lo, hi = span(expr)
-                old = tokens[lo:hi]
-                if in_blocks == ("variable",) and name == b"type":
-                    new = _type_expr(old)
-                else:
-                    new = _value_expr(old)
-                if new is not None:
-                    edits.append((lo, hi, new))
-            elif node.type == "block":
-                walk_block(node, in_blocks)
+                self._attribute(node, in_blocks)
+            else:
+                self._block(node, in_blocks)
 
-    def walk_block(block: Any, in_blocks: tuple[str, ...]) -> None:
+    def _attribute(self, node: Any, in_blocks: tuple[str, ...]) -> None:
+        children = node.named_children
+        expr = children[-1]
+        if expr.type != "expression":
+            expr = next(c for c in children if c.type == "expression")
+        self._one_line(*self._span(node))
+        lo, hi = self._span(expr)
+        old = self.tokens[lo:hi]
+        if in_blocks == ("variable",) and self.data[children[0].start_byte:
+                                                    children[0].end_byte] == b"type":
+            new = _type_expr(old)
+        else:
+            new = _value_expr(old)
+        if new is not None:
+            self.edits.append((lo, hi, new))
+
+    def _block(self, block: Any, in_blocks: tuple[str, ...]) -> None:
+        data = self.data
         children = block.named_children
         block_type = data[children[0].start_byte:children[0].end_byte].decode()
-        labels = [c for c in children[1:] if c.type in ("string_lit", "identifier")]
-        open_brace = next(c for c in children if c.type == "block_start")
-        if b"\n" in data[block.start_byte:open_brace.start_byte]:
+        labels: list[Any] = []
+        open_brace = close_brace = body = None
+        for child in children[1:]:
+            kind = child.type
+            if kind == "string_lit" or kind == "identifier":
+                labels.append(child)
+            elif kind == "block_start":
+                open_brace = child
+            elif kind == "body":
+                body = child
+            elif kind == "block_end":
+                close_brace = child
+        assert open_brace is not None and close_brace is not None  # else has_error
+        if data.find(b"\n", block.start_byte, open_brace.start_byte) >= 0:
             raise _error_at(data, open_brace.start_byte, "Invalid block definition",
                             "A block definition must have block content delimited by "
                             '"{" and "}", starting on the same line as the block header.')
         if labels:
-            lo, _ = span(labels[0])
-            _, hi = span(labels[-1])
-            edits.append((lo, hi, _labels(labels, tokens, starts, data)))
-        _check_block_body(block, data)
-        body = next((c for c in children if c.type == "body"), None)
-        if body is not None:
-            walk_body(body, (*in_blocks, block_type))
+            lo = self._span(labels[0])[0]
+            hi = self._span(labels[-1])[1]
+            self.edits.append((lo, hi, self._labels(labels)))
+        items = [] if body is None else _items(body)
+        if not items:
+            return
+        in_blocks = (*in_blocks, block_type)
+        if data.find(b"\n", open_brace.end_byte, items[0].start_byte) >= 0:
+            self._body(items, in_blocks, close_brace)
+            return
+        # a single-line block: `name { arg = value }`
+        if len(items) > 1 or items[0].type == "block":
+            raise _error_at(data, items[-1].start_byte,
+                            "Invalid single-argument block definition",
+                            "A single-line block definition can contain only a single "
+                            "argument.")
+        if data.find(b"\n", items[0].end_byte, close_brace.start_byte) >= 0:
+            raise _error_at(data, items[0].start_byte, "Invalid single-argument block definition",
+                            "A single-line block definition must end with a closing brace "
+                            "immediately after its single argument definition.")
+        self._attribute(items[0], in_blocks)
 
-    top = next((c for c in root.named_children if c.type == "body"), None)
-    if top is not None:
-        _check_items_end_lines(top.named_children, data, None)
-        walk_body(top, ())
-    _check_objects(root, data)
-    if not edits:
-        return tokens
-    edits.sort(key=lambda e: e[0])
-    out: list[_Token] = []
-    done = 0
-    for lo, hi, new in edits:
-        out.extend(tokens[done:lo])
-        out.extend(new)
-        done = hi
-    out.extend(tokens[done:])
-    return out
+    def _labels(self, labels: list[Any]) -> list[_Token]:
+        """Block labels always quoted; comments between them dropped (as Terraform does)."""
+        data = self.data
+        out: list[_Token] = []
+        for label in labels:
+            if label.type == "identifier":
+                name = data[label.start_byte:label.end_byte]
+                out += [_Token(OQUOTE, b'"'), _Token(QLIT, name), _Token(CQUOTE, b'"')]
+                continue
+            if any(c.type not in ("quoted_template_start", "quoted_template_end",
+                                  "template_literal") for c in label.children):
+                raise _error_at(data, label.start_byte, "Invalid string literal",
+                                "Template sequences are not allowed in this string.")
+            lo, hi = self._span(label)
+            own = self.tokens[lo:hi]
+            raw = own[1].text if len(own) == 3 else b""
+            out.append(_Token(OQUOTE, b'"'))
+            text = raw.decode()
+            if not _PLAIN_LABEL.fullmatch(text):
+                text = _escape(_unescape(text))
+            if text:
+                out.append(_Token(QLIT, text.encode()))
+            out.append(_Token(CQUOTE, b'"'))
+        return out
+
+    def _object(self, node: Any) -> None:
+        """Items need a comma or a newline between them, and one line each."""
+        data = self.data
+        prev_end = -1
+        separated = True
+        for child in node.children:
+            if child.type == "object_elem":
+                if not separated and data.find(b"\n", prev_end, child.start_byte) < 0:
+                    raise _error_at(data, child.start_byte, "Missing attribute separator",
+                                    "Expected a newline or comma to mark the beginning of "
+                                    "the next attribute.")
+                self._one_line(*self._span(child))
+                prev_end = child.end_byte
+                separated = False
+            elif child.type == ",":
+                if prev_end >= 0 and data.find(b"\n", prev_end, child.start_byte) >= 0:
+                    raise _error_at(data, child.start_byte, "Invalid expression",
+                                    "A comma must follow its item on the same line.")
+                separated = True
+
+    def _one_line(self, lo: int, hi: int) -> None:
+        """A value ends at the end of its line unless the break is inside brackets."""
+        tokens = self.tokens
+        if lo >= hi or self.data.find(b"\n", tokens[lo].start, tokens[hi - 1].start) < 0:
+            return
+        if self.depths is None:
+            self._index_lines()
+        assert self.depths is not None and self.breaks is not None
+        depths = self.depths
+        breaks = self.breaks
+        for i in breaks[bisect_left(breaks, lo):bisect_left(breaks, hi)]:
+            if depths[i] == depths[lo]:
+                tok = tokens[i]
+                raise _error_at(self.data, tok.start + len(tok.text) - 1, "Invalid expression",
+                                "The value ends at this line break, but the expression is "
+                                "not complete; a value may continue on the next line only "
+                                "inside parentheses, brackets or braces.")
+
+    def _index_lines(self) -> None:
+        """Bracket depth before each token, and where the line breaks are."""
+        bracket = _BRACKET
+        self.depths = list(accumulate((bracket[t.kind] for t in self.tokens), initial=0))
+        self.breaks = [i for i, t in enumerate(self.tokens)
+                       if t.kind == NEWLINE or (t.kind == COMMENT and t.text[-1:] == b"\n")]
+
+    def _apply(self) -> list[_Token]:
+        if not self.edits:
+            return self.tokens
+        self.edits.sort(key=lambda e: e[0])
+        out: list[_Token] = []
+        done = 0
+        for lo, hi, new in self.edits:
+            out.extend(self.tokens[done:lo])
+            out.extend(new)
+            done = hi
+        out.extend(self.tokens[done:])
+        return out
 
 
-def _labels(labels: list[Any], tokens: list[_Token], starts: list[int],
-            data: bytes) -> list[_Token]:
-    """Block labels always quoted; comments between them dropped (as Terraform does)."""
-    out: list[_Token] = []
-    for label in labels:
-        if label.type == "identifier":
-            text = data[label.start_byte:label.end_byte]
-            out += [_Token(OQUOTE, b'"'), _Token(QLIT, text), _Token(CQUOTE, b'"')]
-            continue
-        if any(c.type != "quoted_template_start" and c.type != "quoted_template_end"
-               and c.type != "template_literal" for c in label.children):
-            raise _error_at(data, label.start_byte, "Invalid string literal",
-                            "Template sequences are not allowed in this string.")
-        lo = bisect_left(starts, label.start_byte)
-        hi = bisect_left(starts, label.end_byte)
-        own = tokens[lo:hi]
-        raw = own[1].text if len(own) == 3 else b""
-        if b"$${" in raw or b"%%{" in raw:
-            # hclsyntax splits such a literal in two and Terraform then drops
-            # the whole label; keeping it as written is the only safe choice.
-            out += own
-            continue
-        out += [_Token(OQUOTE, b'"')]
-        text = _escape(_unescape(raw.decode()))
-        if text:
-            out.append(_Token(QLIT, text.encode()))
-        out.append(_Token(CQUOTE, b'"'))
-    return out
-
-
+_PLAIN_LABEL = re.compile(r"[ !#&-\[\]-~]*")  # printable ASCII but for \\ " $ %
 _ESCAPE_SEQ = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|([$%])\2\{", re.S)
 _SIMPLE_UNESCAPE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
@@ -511,7 +723,19 @@ def _escape(text: str) -> str:
 
 
 def _value_expr(tokens: list[_Token]) -> list[_Token] | None:
-    """`"${expr}"` -> `expr` (fmt.go formatValueExpr); None when left as is."""
+    """`"${expr}"` -> `expr` (fmt.go formatValueExpr); None when left as is.
+
+    Unlike Terraform, which unwraps one level per run, this unwraps until
+    nothing is left to unwrap (`"${"${x}"}"` -> `x`), so that formatting is
+    idempotent.
+    """
+    result = None
+    while (unwrapped := _unwrap_once(tokens)) is not None:
+        result = tokens = unwrapped
+    return result
+
+
+def _unwrap_once(tokens: list[_Token]) -> list[_Token] | None:
     if len(tokens) < 5:
         return None
     if (tokens[0].kind != OQUOTE or tokens[1].kind != TINTERP
@@ -527,16 +751,30 @@ def _value_expr(tokens: list[_Token]) -> list[_Token] | None:
         elif quotes > 0:
             continue
         elif tok.kind in (TINTERP, SEQEND, QLIT):
-            return None
+            return None  # more than one interpolation, or literal text
     while inside and inside[0].kind == NEWLINE:
         inside = inside[1:]
     while inside and inside[-1].kind == NEWLINE:
         inside = inside[:-1]
-    multi_line = any(t.kind == NEWLINE for t in inside)
-    if multi_line and not (inside[0].kind == OPAREN and inside[-1].kind == CPAREN):
-        # a multi-line expression needs parentheses to parse outside a template
+    if not inside:
+        return None
+    if any(t.kind == NEWLINE for t in inside) and not _parenthesized(inside):
+        # A line break would end the argument outside a template: parenthesize.
+        # (Terraform also skips this for `(a)\n+ (b)`, producing invalid code.)
         return [_Token(OPAREN, b"("), *inside, _Token(CPAREN, b")")]
     return inside
+
+
+def _parenthesized(tokens: list[_Token]) -> bool:
+    """Whether the first token is a `(` that the last token closes."""
+    if tokens[0].kind != OPAREN or tokens[-1].kind != CPAREN:
+        return False
+    depth = 0
+    for tok in tokens[:-1]:
+        depth += _BRACKET[tok.kind]
+        if depth == 0:
+            return False
+    return True
 
 
 def _type_expr(tokens: list[_Token]) -> list[_Token] | None:
@@ -555,127 +793,90 @@ def _type_expr(tokens: list[_Token]) -> list[_Token] | None:
     return None
 
 
-# --- checks for what tree-sitter accepts but hclsyntax does not ------------------
-
-
-def _check_items_end_lines(items: list[Any], data: bytes, closer: Any) -> None:
-    """Each argument or block must end its line (hclsyntax's "Missing newline")."""
-    items = [n for n in items if n.type in ("attribute", "block")]
-    for item, nxt in zip(items, [*items[1:], closer], strict=True):
-        if nxt is None:
-            break
-        if b"\n" not in data[item.end_byte:nxt.start_byte]:
-            what = "argument" if item.type == "attribute" else "block definition"
-            raise _error_at(data, nxt.start_byte, f"Missing newline after {what}",
-                            f"A{'n' if what[0] == 'a' else ''} {what} must end with a "
-                            "newline.")
-
-
-def _check_block_body(block: Any, data: bytes) -> None:
-    children = block.named_children
-    open_brace = next(c for c in children if c.type == "block_start")
-    close_brace = next(c for c in children if c.type == "block_end")
-    body = next((c for c in children if c.type == "body"), None)
-    items = [] if body is None else [n for n in body.named_children
-                                     if n.type in ("attribute", "block")]
-    if not items:
-        return
-    if b"\n" in data[open_brace.end_byte:items[0].start_byte]:
-        _check_items_end_lines(items, data, close_brace)
-        return
-    # a single-line block: `name { arg = value }`
-    if len(items) > 1 or items[0].type == "block":
-        raise _error_at(data, items[1].start_byte if len(items) > 1 else items[0].start_byte,
-                        "Invalid single-argument block definition",
-                        "A single-line block definition can contain only a single argument.")
-    if b"\n" in data[items[0].end_byte:close_brace.start_byte]:
-        raise _error_at(data, items[0].start_byte, "Invalid single-argument block definition",
-                        "A single-line block definition must end with a closing brace "
-                        "immediately after its single argument definition.")
-
-
-def _check_objects(root: Any, data: bytes) -> None:
-    """Object items need a comma or a newline between them."""
-    query = _object_query()
-    if query is None:
-        return
-    for node in _captures(query, root):
-        prev_end = -1
-        separated = True
-        for child in node.children:
-            if child.type == "object_elem":
-                if not separated and b"\n" not in data[prev_end:child.start_byte]:
-                    raise _error_at(data, child.start_byte, "Missing attribute separator",
-                                    "Expected a newline or comma to mark the beginning of "
-                                    "the next attribute.")
-                prev_end = child.end_byte
-                separated = False
-            elif child.type == ",":
-                separated = True
-
-
-@lru_cache(maxsize=1)
-def _object_query() -> Any:
-    try:
-        from tree_sitter import Query
-
-        return Query(_parser().language, "(object) @o")
-    except Exception:  # pragma: no cover - very old bindings: skip the check
-        return None
-
-
-def _captures(query: Any, root: Any) -> list[Any]:
-    try:
-        from tree_sitter import QueryCursor
-
-        found = QueryCursor(query).captures(root)
-    except ImportError:  # pragma: no cover - bindings before 0.25
-        found = query.captures(root)
-    if isinstance(found, dict):
-        return list(found.get("o", []))
-    return [node for node, _ in found]  # pragma: no cover
+def _items(body: Any) -> list[Any]:
+    return [n for n in body.named_children if n.type == "attribute" or n.type == "block"]
 
 
 # --- hclwrite's layout -----------------------------------------------------------
 
 
+def _grapheme_class(ch: str) -> str:
+    code = ord(ch)
+    if code == 0x200D:
+        return "ZWJ"
+    if 0x1F1E6 <= code <= 0x1F1FF:
+        return "RI"
+    if 0x1100 <= code <= 0x115F or 0xA960 <= code <= 0xA97C:
+        return "L"
+    if 0x1160 <= code <= 0x11A7 or 0xD7B0 <= code <= 0xD7C6:
+        return "V"
+    if 0x11A8 <= code <= 0x11FF or 0xD7CB <= code <= 0xD7FB:
+        return "T"
+    if 0xAC00 <= code <= 0xD7A3:
+        return "LV" if (code - 0xAC00) % 28 == 0 else "LVT"
+    if unicodedata.category(ch) in ("Mn", "Me", "Mc") or 0x1F3FB <= code <= 0x1F3FF:
+        return "EXT"
+    return ""
+
+
+_HANGUL_JOINS = {
+    ("L", "L"), ("L", "V"), ("L", "LV"), ("L", "LVT"),
+    ("LV", "V"), ("V", "V"), ("LV", "T"), ("V", "T"), ("LVT", "T"), ("T", "T"),
+}
+
+
 def _width(text: bytes) -> int:
-    """Columns a token occupies: hclwrite counts grapheme clusters."""
+    """Columns a token occupies: hclwrite counts grapheme clusters.
+
+    A compact version of the UAX #29 rules that matter in names and strings:
+    combining marks and emoji modifiers extend a cluster, ZWJ joins, regional
+    indicators (flags) pair up, Hangul jamo compose.
+    """
     if text.isascii():
         return len(text)
     count = 0
-    joined = False
+    prev = "START"
+    flag_open = False
     for ch in text.decode("utf-8", "replace"):
-        if joined:
-            joined = False
-            continue
-        if ch == "\u200d":
-            joined = True
-            continue
-        if unicodedata.category(ch) in ("Mn", "Me", "Mc") or 0x1F3FB <= ord(ch) <= 0x1F3FF:
-            continue
-        count += 1
+        cls = _grapheme_class(ch)
+        if cls in ("EXT", "ZWJ") and prev != "START":
+            joins = True
+        elif cls == "RI":
+            joins = flag_open
+            flag_open = not flag_open
+        else:
+            joins = prev == "ZWJ" or (prev, cls) in _HANGUL_JOINS
+        if cls != "RI":
+            flag_open = False
+        if not joins:
+            count += 1
+        prev = cls
     return count
 
 
-def _space_after(subject: _Token, before: int, after: int) -> bool:
-    """hclwrite's spaceAfterToken: one blank between subject and after, or none."""
-    kind = subject.kind
-    if after == NEWLINE or after == NIL:
+def _space_after(kind: int, before: int, after: int) -> bool:
+    """hclwrite's spaceAfterToken: one blank between a token and the next, or none.
+
+    `kind` is the token's kind, or _IN for the keyword `in`; `before` and
+    `after` are the kinds of its neighbours in the same cell (NIL at the edges).
+    """
+    if after in (NEWLINE, NIL):
         return False
-    if kind == IDENT and after == OPAREN:
+    if kind in (IDENT, _IN) and after == OPAREN:
         return False
     if kind == DOT or after == DOT:
         return False
-    if after == COMMA or after == ELLIPSIS:
+    if after in (COMMA, ELLIPSIS):
         return False
     if kind == COMMA:
         return True
     if kind in _TEMPLATE_TEXT_AFTER or after in _TEMPLATE_TEXT_BEFORE:
         return False
-    if kind == IDENT and before == IDENT and subject.text == b"in":
+    if kind == _IN and before == IDENT:
         return True  # `for x in [a]`, not `in[a]`
-    if after == OBRACK and (kind == IDENT or kind == NUMBER or _BRACKET[kind] < 0):
+    if kind == _IN:
+        kind = IDENT
+    if after == OBRACK and (kind in (IDENT, NUMBER) or _BRACKET[kind] < 0):
         return False
     if kind == BANG:
         return False
@@ -683,60 +884,68 @@ def _space_after(subject: _Token, before: int, after: int) -> bool:
         return before not in _NEGATION_CONTEXT
     if kind == OBRACE or after == CBRACE:
         return not (kind == OBRACE and after == CBRACE)
-    if (kind == TINTERP or kind == TCONTROL) and after == OBRACE:
+    if kind in (TINTERP, TCONTROL) and after == OBRACE:
         return True
     if kind == CBRACE and after == SEQEND:
         return True
-    if kind == SEQEND and (after == TINTERP or after == TCONTROL):
+    if kind == SEQEND and after in (TINTERP, TCONTROL):
         return False
     if _BRACKET[kind] > 0:
         return False
     return _BRACKET[after] >= 0
 
 
+@lru_cache(maxsize=1)
+def _space_table() -> bytes:
+    """_space_after for every (kind, before, after), flattened: it runs once per token."""
+    k = _KIND_COUNT
+    return bytes(_space_after(kind, before, after)
+                 for kind in range(k + 1) for before in range(k) for after in range(k))
+
+
 def _layout(tokens: list[_Token]) -> None:
     """Set every token's `spaces` the way hclwrite's format() does."""
     bracket = _BRACKET
-    # A line is [lo, hi): it ends after a newline or a line comment. `assign` is
-    # where `name = value` starts its `= value` cell, `comment` a trailing
-    # line comment; both are aligned across consecutive lines.
-    lines: list[tuple[int, int, int, int]] = []  # (lo, lead_end, assign_end, hi)
-    lo = 0
+    # hclwrite cuts each line into up to three cells: the lead, then from the
+    # `=` of `name = value` (when the value closes on this line), then a
+    # trailing line comment. The last two are aligned across consecutive lines.
+    lines: list[tuple[int, int, int, int]] = []  # (start, assign_at, comment_at, end)
+    start = 0
     n = len(tokens)
     for i in range(n + 1):
         if i < n:
             tok = tokens[i]
             if tok.kind != NEWLINE and not (tok.kind == COMMENT and tok.text[-1:] == b"\n"):
                 continue
-        hi = i + 1 if i < n else n
-        if hi <= lo:
+        end = i + 1 if i < n else n  # a line ends after its newline or line comment
+        if end <= start:
             break
-        end = hi
-        if hi - lo > 1 and tokens[hi - 1].kind == COMMENT:
-            end = hi - 1
-        lead_end = end
-        for j in range(lo + 1, end):
+        comment_at = end
+        if end - start > 1 and tokens[end - 1].kind == COMMENT:
+            comment_at = end - 1
+        assign_at = comment_at
+        for j in range(start + 1, comment_at):
             if tokens[j].kind == EQUAL:
-                if sum(bracket[t.kind] for t in tokens[j:end]) == 0:
-                    lead_end = j
+                if sum(bracket[t.kind] for t in tokens[j:comment_at]) == 0:
+                    assign_at = j
                 break
-        lines.append((lo, lead_end, end, hi))
-        lo = hi
+        lines.append((start, assign_at, comment_at, end))
+        start = end
 
     # indentation: one level per line that opens more brackets than it closes
     indents: list[int] = []
-    for lo, lead_end, end, _hi in lines:
-        first = tokens[lo]
+    for start, assign_at, comment_at, _end in lines:
+        first = tokens[start]
         if first.kind == NEWLINE:
             first.spaces = 0
             continue
         net = 0
-        for j in range(lo, lead_end):
+        for j in range(start, assign_at):
             kind = tokens[j].kind
             net += bracket[kind]
             if kind == OHEREDOC:
                 break
-        for j in range(lead_end, end):
+        for j in range(assign_at, comment_at):
             net += bracket[tokens[j].kind]
         if net < 0:
             closed = -net
@@ -750,22 +959,27 @@ def _layout(tokens: list[_Token]) -> None:
         if net > 0:
             indents.append(net)
 
-    # spaces between tokens within each cell
-    for lo, lead_end, end, _hi in lines:
-        _space_cell(tokens, lo, lead_end)
-        if lead_end < end:
-            tokens[lead_end].spaces = 1
-            _space_cell(tokens, lead_end, end)
+    # blanks between the tokens of each cell
+    for start, assign_at, comment_at, _end in lines:
+        _space_cell(tokens, start, assign_at)
+        if assign_at < comment_at:
+            tokens[assign_at].spaces = 1
+            _space_cell(tokens, assign_at, comment_at)
 
     _align(tokens, lines)
 
 
 def _space_cell(tokens: list[_Token], lo: int, hi: int) -> None:
+    table = _space_table()
+    k = _KIND_COUNT
     before = NIL
     for j in range(lo, hi - 1):
         subject = tokens[j]
-        tokens[j + 1].spaces = 1 if _space_after(subject, before, tokens[j + 1].kind) else 0
-        before = subject.kind
+        kind = subject.kind
+        row = (_IN if kind == IDENT and subject.text == b"in" else kind) * k + before
+        after = tokens[j + 1]
+        after.spaces = table[row * k + after.kind]
+        before = kind
 
 
 def _columns(tokens: list[_Token], lo: int, hi: int) -> int:
@@ -773,8 +987,8 @@ def _columns(tokens: list[_Token], lo: int, hi: int) -> int:
 
 
 def _align(tokens: list[_Token], lines: list[tuple[int, int, int, int]]) -> None:
-    """Line up `=` (then trailing comments) over runs of consecutive lines."""
-    run: list[tuple[int, int]] = []  # (index of first token of the cell, columns before it)
+    """Line up `=`, then trailing comments, over runs of consecutive lines having one."""
+    run: list[tuple[int, int]] = []  # (index of the cell's first token, columns before it)
 
     def close_run() -> None:
         widest = max(cols for _, cols in run)
@@ -782,16 +996,16 @@ def _align(tokens: list[_Token], lines: list[tuple[int, int, int, int]]) -> None
             tokens[index].spaces = widest - cols + 1
         run.clear()
 
-    for lo, lead_end, end, _hi in lines:
-        if lead_end < end:
-            run.append((lead_end, _columns(tokens, lo, lead_end)))
+    for start, assign_at, comment_at, _end in lines:
+        if assign_at < comment_at:
+            run.append((assign_at, _columns(tokens, start, assign_at)))
         elif run:
             close_run()
     if run:
         close_run()
-    for lo, _lead_end, end, hi in lines:
-        if end < hi:
-            run.append((end, _columns(tokens, lo, end)))
+    for start, _assign_at, comment_at, end in lines:
+        if comment_at < end:
+            run.append((comment_at, _columns(tokens, start, comment_at)))
         elif run:
             close_run()
     if run:
