@@ -27,6 +27,10 @@ class SourceFile:
         self._line_starts: list[int] | None = None
         SOURCES.register(filename, self.text)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Send only the bytes to another process; text and line starts are derived."""
+        return (SourceFile, (self.filename, self.data, self.prefix))
+
     def _starts(self) -> list[int]:
         if self._line_starts is None:
             starts = [0]
