@@ -6,7 +6,7 @@ PY      = $(VENV)/bin/python
 GOVCTL  = $(VENV)/bin/govctl
 EXAMPLE ?= examples/ml-platform
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean compile
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-run: $(VENV)/.installed
+# Bytecode, as a regular install has it (some environments disable writing it
+# on import, which would make every run compile govctl afresh).
+compile: $(VENV)/.installed
+	$(PY) -m compileall -q govctl
+
+run: compile
 	$(GOVCTL) validate $(EXAMPLE)
 	$(GOVCTL) console $(EXAMPLE) < $(EXAMPLE)/console.txt
 
@@ -24,7 +29,7 @@ lint: $(VENV)/.installed
 test: lint
 	$(PY) -m pytest -n 2 tests
 
-bench: $(VENV)/.installed
+bench: compile
 	$(PY) bench/run.py
 
 clean:

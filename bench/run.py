@@ -16,6 +16,7 @@ Results are printed as a table and written to bench/out/results.json.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -281,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--repeat must be at least 1")
 
     OUT.mkdir(parents=True, exist_ok=True)
+    # measure govctl as installed: with its bytecode written (an environment with
+    # PYTHONDONTWRITEBYTECODE would otherwise compile it afresh on every run)
+    compileall.compile_dir(str(REPO / "govctl"), quiet=1)
     govctl = govctl_command()
     terraform = shutil.which("terraform")
     tf_version = terraform_version(terraform) if terraform else None

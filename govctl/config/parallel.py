@@ -43,7 +43,7 @@ def enabled() -> bool:
 
 # The parent also evaluates module-wide values and checks, so it takes a little
 # less of the files than the child.
-PARENT_SHARE = 0.45
+PARENT_SHARE = 0.40
 
 
 def split(paths: list[Path]) -> int:
