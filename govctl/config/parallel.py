@@ -13,10 +13,10 @@ second process halves them on a two-core machine. The work is split by files:
       module-wide values and checks
       <- receive child's diagnostics <-----  send diagnostics, exit
 
-A skeleton is a file with resource and data bodies cut down to what other
-files may need from them (`count`/`for_each`, which shape references). Every
-other block is kept whole, so both sides decode the same module and report
-duplicates the same way; diagnostics are merged without repeats.
+A skeleton is a file with resource and data bodies blanked out but for what
+other files may need from them (`count`/`for_each`, which shape references).
+Every other block is kept whole, so both sides decode the same module and
+report duplicates the same way; diagnostics are merged without repeats.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from govctl.config.evaluate import Options, evaluate_config
 from govctl.config.loader import config_files, decode_module, finish_root, parse_files
 from govctl.diagnostics import Diagnostic, Severity, error
 from govctl.hcl import ast
+from govctl.hcl.parser import parse
 
 # Below this many bytes of configuration a second process costs more than it saves.
 MIN_BYTES = 256 * 1024
@@ -85,10 +87,11 @@ def validate(root: Path, min_bytes: int = MIN_BYTES) -> list[Diagnostic] | None:
     with os.fdopen(to_parent_r, "rb") as inbox, os.fdopen(to_child_w, "wb") as outbox:
         own, diags = parse_files(paths[:k])
         try:
-            theirs, their_errors = pickle.load(inbox)
+            sent, their_errors = pickle.load(inbox)
             pickle.dump(([skeleton(f) for f in own], _has_errors(diags)), outbox,
                         pickle.HIGHEST_PROTOCOL)
             outbox.flush()
+            theirs = [sk.parse() for sk in sent]
         except (EOFError, BrokenPipeError, pickle.UnpicklingError):
             theirs = None
         if theirs is not None:
@@ -111,7 +114,8 @@ def _child(root: Path, paths: list[Path], outbox_fd: int, inbox_fd: int) -> None
         pickle.dump(([skeleton(f) for f in own], _has_errors(diags)), outbox,
                     pickle.HIGHEST_PROTOCOL)
         outbox.flush()
-        theirs, their_errors = pickle.load(inbox)
+        sent, their_errors = pickle.load(inbox)
+        theirs = [sk.parse() for sk in sent]
         diags += _check(root, theirs + own, _names(own), False,
                         their_errors or _has_errors(diags))
         pickle.dump(diags, outbox, pickle.HIGHEST_PROTOCOL)
@@ -140,18 +144,46 @@ def _check(root: Path, files: list[ast.File], own: frozenset[str], module_wide: 
     return diags + result.diagnostics
 
 
-def skeleton(f: ast.File) -> ast.File:
-    """`f` with resource and data bodies reduced to count/for_each."""
-    blocks = [_skeleton_block(b) if b.type in ("resource", "data") else b
-              for b in f.body.blocks]
-    body = ast.Body(f.src, f.body.start, f.body.end, f.body.attributes, blocks)
-    return ast.File(f.src, f.start, f.end, body)
+def skeleton(f: ast.File) -> Skeleton:
+    """What the other half needs of `f`: its bytes and the spans to blank out
+    (resource and data bodies, except their count/for_each arguments).
+
+    Sending spans instead of syntax trees keeps the exchange to a memory copy;
+    the receiver parses the text with those spans turned into comments, which
+    tree-sitter skips as single tokens.
+    """
+    data = f.src.data
+    spans: list[tuple[int, int]] = []
+    for b in f.body.blocks:
+        if b.type not in ("resource", "data"):
+            continue
+        keep = sorted((a.start, a.end) for k, a in b.body.attributes.items() if k in _SHAPING)
+        pos = b.body.start
+        for start, end in keep:
+            spans.append((pos, start))
+            line_end = data.find(b"\n", end)
+            pos = len(data) if line_end == -1 else line_end + 1
+        spans.append((pos, b.body.end))
+    return Skeleton(f.src.filename, data, [(s, e) for s, e in spans if e - s >= 4])
 
 
-def _skeleton_block(b: ast.Block) -> ast.Block:
-    attrs = {k: v for k, v in b.body.attributes.items() if k in _SHAPING}
-    body = ast.Body(b.src, b.body.start, b.body.end, attrs, [])
-    return ast.Block(b.src, b.start, b.end, b.type, b.labels, b.label_spans, body, b.type_end)
+# every byte but a line break becomes a space: lines and offsets stay put
+_BLANK = bytes(b if b == 0x0A else 0x20 for b in range(256))
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    filename: str
+    data: bytes
+    blank: list[tuple[int, int]]
+
+    def parse(self) -> ast.File:
+        masked = bytearray(self.data)
+        for start, end in self.blank:
+            masked[start:end] = b"/*" + self.data[start + 2:end - 2].translate(_BLANK) + b"*/"
+        f, _ = parse(self.data, self.filename, bytes(masked))
+        assert f is not None  # the sender parsed the whole file without errors
+        return f
 
 
 def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
