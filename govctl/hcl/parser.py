@@ -59,14 +59,8 @@ class ParseError(Exception):
         super().__init__(diags[0].summary if diags else "syntax error")
 
 
-def parse(data: bytes, filename: str, masked: bytes | None = None) -> tuple[
-        ast.File | None, list[Diagnostic]]:
-    """Parse one file. Returns (file or None when it has syntax errors, diagnostics).
-
-    `masked`: the same bytes with some regions blanked to spaces (same length,
-    same line breaks); it is what gets parsed, while text, positions and
-    snippets still come from `data` (see govctl.config.parallel).
-    """
+def parse(data: bytes, filename: str) -> tuple[ast.File | None, list[Diagnostic]]:
+    """Parse one file. Returns (file or None when it has syntax errors, diagnostics)."""
     src = SourceFile(filename, data)
     try:
         data.decode("utf-8")
@@ -74,7 +68,7 @@ def parse(data: bytes, filename: str, masked: bytes | None = None) -> tuple[
         return None, [error("Invalid character encoding",
                             "All input files must be UTF-8 encoded. Ensure that UTF-8 encoding "
                             "is selected in your editor.", src.range(exc.start, exc.start + 1))]
-    tree = _ts_parser().parse(mask_exponents(data if masked is None else masked))
+    tree = _ts_parser().parse(mask_exponents(data))
     root = tree.root_node
     if root.has_error:
         return None, find_syntax_errors(root, src, _reparse)
