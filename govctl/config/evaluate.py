@@ -17,8 +17,9 @@ import contextlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from govctl.addrs import InstanceAddr, ModulePath, ResourceAddr, key_str
 from govctl.config import model as m
 from govctl.config.body import BodyEvaluator
 from govctl.config.refs import Ref, references
@@ -36,13 +37,28 @@ InstanceKey = int | str | None
 
 @dataclass
 class Instance:
-    """One expanded resource instance with its evaluated configuration."""
+    """One expanded resource instance with its evaluated configuration.
+
+    `value` is what references to it see: unknown in validate; the planned
+    object while planning; the new object while applying.
+    """
 
     addr: str
     module_path: tuple[str, ...]
     resource: m.Resource
     key: InstanceKey
     config: Value
+    address: InstanceAddr | None = None     # None while the instance keys are unknown
+    value: Value = field(default_factory=V.unknown)
+
+
+class InstancePlanner(Protocol):
+    """The hook through which planning (and apply) gives instances their values.
+
+    Called once per instance, in dependency order: an instance's references are
+    resolved, and so planned, before it is."""
+
+    def instance(self, module: ModuleEval, inst: Instance) -> Value: ...
 
 
 @dataclass
@@ -50,7 +66,7 @@ class Options:
     validate_only: bool = True        # unknown root variables instead of "missing value"
     workspace: str = "default"
     allow_outside_root: bool = False
-    instance_value: Callable[[str, m.Resource, InstanceKey], Value] | None = None
+    planner: InstancePlanner | None = None
     # parallel validation: expand only resources declared in these files, and
     # leave module-wide checks (outputs, module calls, imports) to one worker
     plan_time: bool = True               # timestamp()/uuid() unknown until apply
@@ -83,7 +99,7 @@ class ModuleEval:
 
     def __init__(self, module: m.Module, inputs: Mapping[str, InputValue], opts: Options,
                  root: Path, result: Result, path: tuple[str, ...] = (),
-                 addr: str = ""):
+                 addr: str = "", module_path: ModulePath = ()):
         self.module = module
         self.inputs = inputs
         self.opts = opts
@@ -91,6 +107,8 @@ class ModuleEval:
         self.result = result
         self.path = path
         self.addr = addr   # "module.a[0].module.b" or ""
+        self.module_path = module_path
+        self._instances: dict[str, list[Instance]] = {}
         self.ctx = CallContext(base_dir=module.path, root_dir=root,
                                allow_outside_root=opts.allow_outside_root,
                                plan_time=opts.plan_time, plan_timestamp=opts.plan_timestamp)
@@ -400,17 +418,26 @@ class ModuleEval:
         return self._locals[name]
 
     def resource_value(self, res: m.Resource) -> Value:
-        """Unknown (per instance where the instances are known) until planned."""
-        hook = self.opts.instance_value
+        """What a reference to `res` sees: unknown in validate (without evaluating
+        its body, which validate does once anyway); planned values otherwise."""
+        if self.opts.planner is None:
+            keys = None
+            if res.count is None and res.for_each is None:
+                return V.unknown()
+            keys = self.instance_keys(res, report=False)
+            if keys is None:
+                return V.unknown()
+            if res.count is not None:
+                return V.tuple_(V.unknown() for _ in keys)
+            return V.obj({str(k): V.unknown() for k, _ in keys})
+        insts = self.instances_of(res)
         if res.count is None and res.for_each is None:
-            return hook(self.addr, res, None) if hook else V.unknown()
-        keys = self.instance_keys(res, report=False)
-        if keys is None:
+            return insts[0].value if insts else V.unknown()
+        if any(i.address is None for i in insts):
             return V.unknown()
         if res.count is not None:
-            return V.tuple_(hook(self.addr, res, k) if hook else V.unknown() for k, _ in keys)
-        return V.obj({str(k): hook(self.addr, res, k) if hook else V.unknown()
-                      for k, _ in keys})
+            return V.tuple_(i.value for i in insts)
+        return V.obj({str(i.key): i.value for i in insts})
 
     def module_value(self, name: str) -> Value:
         if name in self._children:
@@ -466,7 +493,7 @@ class ModuleEval:
         suffix = "" if key is None else (f"[{key}]" if isinstance(key, int) else f'["{key}"]')
         addr = f"{self.addr + '.' if self.addr else ''}module.{call.name}{suffix}"
         sub = ModuleEval(child, inputs, self.opts, self.root, self.result,
-                         (*self.path, call.name), addr)
+                         (*self.path, call.name), addr, (*self.module_path, (call.name, key)))
         return sub.run()
 
     # --- resources ----------------------------------------------------------
@@ -474,23 +501,43 @@ class ModuleEval:
                       ) -> list[tuple[InstanceKey, dict[str, Value]]] | None:
         return self.body.expansions(res.count, res.for_each, res.block, report)
 
-    def expand_resource(self, res: m.Resource) -> None:
+    def instances_of(self, res: m.Resource) -> list[Instance]:
+        """The instances of `res`, evaluated (and planned, with a planner) once."""
+        done = self._instances.get(res.key)
+        if done is not None:
+            return done
+        key = f"resource.{res.key}"
+        self._guard(key, res.block)
+        self._in_progress.append(key)
+        try:
+            insts = self._expand(res)
+        finally:
+            self._in_progress.pop()
+        self._instances[res.key] = insts
+        self.result.instances.extend(insts)
+        return insts
+
+    def _expand(self, res: m.Resource) -> list[Instance]:
         expansions = self.instance_keys(res)
         base = f"{self.addr + '.' if self.addr else ''}{res.key}"
+        raddr = ResourceAddr(self.module_path, res.mode, res.type, res.name)
         if expansions is None:
             # instances unknown until apply: check the body once with unknown keys
             extra = self.body.unknown_repetition(res)
             self.body.check_preconditions(res, extra)
             config = self.body.evaluate(res.body, extra)
-            self.result.instances.append(Instance(base + "[*]", self.path, res, None, config))
-            return
+            return [Instance(base + "[*]", self.path, res, None, config)]
+        out = []
         for key, extra in expansions:
             self.body.check_preconditions(res, extra)
             self._check_postcondition_refs(res, extra)
             config = self.body.evaluate(res.body, extra)
-            suffix = "" if key is None else (f"[{key}]" if isinstance(key, int)
-                                             else f'["{key}"]')
-            self.result.instances.append(Instance(base + suffix, self.path, res, key, config))
+            inst = Instance(f"{base}{key_str(key)}", self.path, res, key, config,
+                            raddr.instance(key))
+            if self.opts.planner is not None:
+                inst.value = self.opts.planner.instance(self, inst)
+            out.append(inst)
+        return out
 
     def _check_postcondition_refs(self, res: m.Resource, extra: Mapping[str, Value]) -> None:
         """Postconditions run after apply (self is the new object): check their
@@ -522,7 +569,8 @@ class ModuleEval:
             self._check_provider_ref(res)
             self._check_refs(res.depends_on, "depends_on")
             self._check_refs(res.lifecycle.replace_triggered_by, "replace_triggered_by")
-            self.expand_resource(res)
+            with contextlib.suppress(_Cycle):
+                self.instances_of(res)
         if not wide:
             return V.unknown()
         for name in mod.module_calls:
