@@ -70,6 +70,15 @@ class InstanceAddr:
     def parse(text: str) -> InstanceAddr:
         return parse_instance(text)
 
+    @property
+    def config_node(self) -> str:
+        """The resource in the configuration, without module or instance keys
+        (`module.m.aws_s3_bucket.b`): the dependency graph's node name, and the
+        form Terraform records dependencies in."""
+        r = self.resource
+        local = f"{'data.' if r.mode == 'data' else ''}{r.type}.{r.name}"
+        return ".".join([*(f"module.{name}" for name, _ in r.module), local])
+
 
 def _sort_key(a: InstanceAddr) -> tuple[object, ...]:
     k = a.key

@@ -60,8 +60,80 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-var-file", action=_Ordered, dest="vars", metavar="FILE")
     c.add_argument("-no-color", dest="no_color", action="store_true")
 
+    for name, help_ in (("plan", "show the changes required by the configuration"),
+                        ("apply", "make the changes required by the configuration"),
+                        ("destroy", "destroy every object managed by the configuration")):
+        _run_flags(sub.add_parser(name, help=help_), name)
+
+    g = sub.add_parser("graph", help="print the dependency graph in DOT")
+    g.add_argument("dir", nargs="?", default=".", type=Path)
+    _flag(g, "type", default="plan", metavar="TYPE")
+
     sub.add_parser("version", help="print the version")
     return p
+
+
+def _flag(p: argparse.ArgumentParser, name: str, **kw: object) -> None:
+    """Terraform's single-dash flags, also accepted with two dashes."""
+    p.add_argument(f"-{name}", f"--{name}", **kw)  # type: ignore[arg-type]
+
+
+def _duration(text: str) -> float:
+    """`10s`, `2m`, `500ms` or plain seconds (Terraform's -lock-timeout)."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+    for unit in ("ms", "s", "m", "h"):
+        if text.endswith(unit) and text[:-len(unit)].replace(".", "", 1).isdigit():
+            return float(text[:-len(unit)]) * units[unit]
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a duration like 10s, got {text!r}") \
+            from None
+
+
+def _run_flags(p: argparse.ArgumentParser, command: str) -> None:
+    p.add_argument("target_dir", nargs="?", default=None, metavar="DIR" if command != "apply"
+                   else "PLANFILE|DIR")
+    p.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
+    p.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
+    _flag(p, "target", action="append", default=[], metavar="ADDR")
+    _flag(p, "exclude", action="append", default=[], metavar="ADDR")
+    _flag(p, "replace", action="append", default=[], metavar="ADDR")
+    _flag(p, "refresh", type=_bool_flag, default=True, metavar="BOOL")
+    _flag(p, "parallelism", type=int, default=10, metavar="N")
+    _flag(p, "lock", type=_bool_flag, default=True, metavar="BOOL")
+    _flag(p, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
+          metavar="DURATION")
+    _flag(p, "input", type=_bool_flag, default=True, metavar="BOOL")
+    _flag(p, "no-color", dest="no_color", action="store_true")
+    if command == "plan":
+        _flag(p, "out", type=Path, metavar="FILE")
+        _flag(p, "destroy", action="store_true")
+        _flag(p, "refresh-only", dest="refresh_only", action="store_true")
+        _flag(p, "detailed-exitcode", dest="detailed_exitcode", action="store_true")
+    else:
+        _flag(p, "auto-approve", dest="auto_approve", action="store_true")
+        if command == "apply":
+            _flag(p, "destroy", action="store_true")
+            _flag(p, "refresh-only", dest="refresh_only", action="store_true")
+
+
+def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
+    from govctl.commands.run import RunOptions
+
+    target = Path(args.target_dir) if args.target_dir else Path(".")
+    plan_file = None
+    if args.command == "apply" and args.target_dir and target.is_file():
+        plan_file, target = target, Path(".")
+    mode = "destroy" if args.command == "destroy" or getattr(args, "destroy", False) else \
+        "refresh-only" if getattr(args, "refresh_only", False) else "normal"
+    return RunOptions(
+        directory=target, vars=args.vars or [], out=getattr(args, "out", None),
+        plan_file=plan_file, mode=mode, refresh=args.refresh, targets=args.target,
+        excludes=args.exclude, replace=args.replace,
+        detailed_exitcode=getattr(args, "detailed_exitcode", False),
+        parallelism=args.parallelism, lock=args.lock, lock_timeout=args.lock_timeout,
+        auto_approve=getattr(args, "auto_approve", False), input=args.input, colour=colour)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,6 +157,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return fmt.run(fmt.FmtOptions(args.targets, args.check, args.diff, args.recursive,
                                           args.write, args.list))
+        if args.command in ("plan", "apply", "destroy"):
+            from govctl.commands import run
+
+            opts = _run_options(args, colour)
+            return run.plan(opts) if args.command == "plan" else run.apply(opts)  # type: ignore[arg-type]
+        if args.command == "graph":
+            from govctl import graph
+
+            return graph.command(args.dir, args.type)
         if args.command == "console":
             from govctl.commands import console
 

@@ -1,0 +1,287 @@
+"""`govctl plan`, `govctl apply` and `govctl destroy`: load, lock, plan, show,
+confirm, apply, persist. The planner and the executor are pure of I/O with
+the user; this module is where the user is talked to.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govctl.diagnostics import Diagnostic, DiagnosticError, Severity, error
+from govctl.render.diagnostics import print_diagnostics
+
+
+@dataclass
+class RunOptions:
+    directory: Path = Path(".")
+    vars: Sequence[tuple[str, str]] = field(default_factory=list)
+    out: Path | None = None
+    plan_file: Path | None = None
+    mode: str = "normal"                  # normal | destroy | refresh-only
+    refresh: bool = True
+    targets: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
+    replace: list[str] = field(default_factory=list)
+    detailed_exitcode: bool = False
+    parallelism: int = 10
+    lock: bool = True
+    lock_timeout: float = 0.0
+    auto_approve: bool = False
+    input: bool = True
+    colour: bool | None = None
+
+
+def _errors(diags: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diags)
+
+
+class _Stop(Exception):
+    def __init__(self, code: int, diags: list[Diagnostic] | None = None):
+        self.code = code
+        self.diags = diags or []
+
+
+def _console(opts: RunOptions) -> Any:
+    from rich.console import Console
+
+    return Console(no_color=opts.colour is False, highlight=False, soft_wrap=True)
+
+
+def _load(opts: RunOptions) -> tuple[Any, dict[str, Any], list[Diagnostic]]:
+    from govctl.config import varfiles
+    from govctl.config.loader import load_config
+
+    module, diags = load_config(opts.directory)
+    if _errors(diags):
+        raise _Stop(1, diags)
+    values, vdiags = varfiles.collect(module.path, module.variables, opts.vars)
+    diags += vdiags
+    if _errors(diags):
+        raise _Stop(1, diags)
+    return module, values, diags
+
+
+def backend_for(module: Any) -> Any:
+    """The local backend (the default): govctl.tfstate in the root module, or
+    the path given in `backend "local" { path = ... }`."""
+    from govctl.state.local import LocalBackend
+
+    settings = module.settings
+    path = module.path / "govctl.tfstate"
+    if settings.backend_type == "local" and settings.backend is not None:
+        attr = settings.backend.attributes.get("path")
+        if attr is not None and hasattr(attr.expr, "value") and isinstance(attr.expr.value,
+                                                                             str):
+            path = (module.path / attr.expr.value).resolve()
+    elif settings.backend_type not in (None, "local"):
+        raise _Stop(1, [error("Unsupported backend",
+                              f'The backend "{settings.backend_type}" is not available in '
+                              'this version; use backend "local".',
+                              settings.backend_block.def_range
+                              if settings.backend_block else None)])
+    return LocalBackend(path)
+
+
+def _providers(module: Any) -> Any:
+    from govctl.plan.providers import ProviderSet
+    from govctl.plugins.registry import installed
+
+    return ProviderSet(dict(installed()), module)
+
+
+def _print_plan(console: Any, plan: Any) -> None:
+    from rich.text import Text
+
+    from govctl.render.plan_text import render_plan
+
+    for style, text in render_plan(plan):
+        console.print(Text(text, style=style or ""))
+
+
+def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any) -> Any:
+    import datetime
+
+    from govctl.plan.planner import PlanOptions, make_plan
+
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    plan, diags = make_plan(module, values, state, _providers(module),
+                            PlanOptions(opts.mode, opts.refresh, opts.targets, opts.excludes,
+                                        opts.replace, opts.parallelism), now)
+    return plan, diags
+
+
+def plan(opts: RunOptions) -> int:
+    console = _console(opts)
+    try:
+        module, values, diags = _load(opts)
+        backend = backend_for(module)
+        with _locked(backend, "plan", opts):
+            state = backend.read()
+            the_plan, pdiags = _make_plan(opts, module, values, state)
+        diags += pdiags
+        print_diagnostics(diags, colour=opts.colour)
+        if _errors(diags):
+            return 1
+        _print_plan(console, the_plan)
+        if opts.out is not None:
+            from govctl.plan import planfile
+
+            planfile.write(opts.out, the_plan, _plain_vars(values))
+            console.print(f"\nSaved the plan to: {opts.out}\n\nTo perform exactly these "
+                          "actions, run the following command to apply:\n"
+                          f'    govctl apply "{opts.out}"')
+        if opts.detailed_exitcode and the_plan.has_changes:
+            return 2
+        return 0
+    except _Stop as stop:
+        print_diagnostics(stop.diags, colour=opts.colour)
+        return stop.code
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, colour=opts.colour)
+        return 1
+
+
+def apply(opts: RunOptions) -> int:
+    console = _console(opts)
+    try:
+        if opts.plan_file is not None:
+            return _apply_saved(opts, console)
+        module, values, diags = _load(opts)
+        backend = backend_for(module)
+        with _locked(backend, "apply", opts):
+            state = backend.read()
+            the_plan, pdiags = _make_plan(opts, module, values, state)
+            diags += pdiags
+            print_diagnostics(diags, colour=opts.colour)
+            if _errors(diags):
+                return 1
+            _print_plan(console, the_plan)
+            if not the_plan.has_changes:
+                return 0
+            if not opts.auto_approve and not _confirm(console, opts):
+                console.print("\nApply cancelled.")
+                return 1
+            return _execute(console, opts, module, values, the_plan, state, backend)
+    except _Stop as stop:
+        print_diagnostics(stop.diags, colour=opts.colour)
+        return stop.code
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, colour=opts.colour)
+        return 1
+
+
+def _apply_saved(opts: RunOptions, console: Any) -> int:
+    from govctl.config.evaluate import InputValue
+    from govctl.lang.values import from_python
+    from govctl.plan import planfile
+    from govctl.plan.planner import config_digest
+
+    assert opts.plan_file is not None
+    try:
+        data = opts.plan_file.read_bytes()
+    except OSError as exc:
+        raise _Stop(1, [error("Failed to read plan file",
+                              f"{opts.plan_file}: {exc.strerror}")]) from None
+    the_plan, variables = planfile.loads(data, str(opts.plan_file))
+    opts.vars = []
+    module, _, _ = _load(opts)
+    values = {k: InputValue(from_python(v), None, "plan file") for k, v in variables.items()}
+    backend = backend_for(module)
+    with _locked(backend, "apply", opts):
+        state = backend.read()
+        stale = []
+        if state.lineage != the_plan.lineage and the_plan.prior_serial != 0:
+            stale.append(f"the state's lineage is {state.lineage}, the plan was made for "
+                         f"{the_plan.lineage}")
+        elif state.serial != the_plan.prior_serial:
+            stale.append(f"the state is at serial {state.serial}, the plan was made at serial "
+                         f"{the_plan.prior_serial}")
+        if config_digest(module, values) != the_plan.config_digest:
+            stale.append("the configuration has changed since the plan was made")
+        if stale:
+            raise _Stop(1, [error("Saved plan is stale",
+                                  "The plan cannot be applied: " + "; ".join(stale)
+                                  + ". Create a new plan with govctl plan.")])
+        return _execute(console, opts, module, values, the_plan, state, backend)
+
+
+def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any],
+             the_plan: Any, state: Any, backend: Any) -> int:
+    from govctl.apply import apply_plan
+    from govctl.plan.model import Action
+    from govctl.plan.providers import ProviderSet  # noqa: F401 - typing aid
+
+    def event(kind: str, change: Any, message: str) -> None:
+        verb = {"start": {Action.CREATE: "Creating...", Action.UPDATE: "Modifying...",
+                          Action.DELETE: "Destroying...", Action.REPLACE: "Replacing..."},
+                "done": {Action.CREATE: "Creation complete", Action.UPDATE: "Modifications "
+                         "complete", Action.DELETE: "Destruction complete",
+                         Action.REPLACE: "Replacement complete"}}
+        if kind == "error":
+            console.print(f"{change.addr}: [red]failed[/red]: {message}", markup=True)
+        else:
+            console.print(f"{change.addr}: {verb[kind].get(change.action, kind)}")
+
+    journal = backend.journal()
+    working = state.copy()
+    result = apply_plan(module, values, the_plan, working, journal, _providers(module),
+                        opts.parallelism, event)
+    backend.fold(state)
+    print_diagnostics(result.diagnostics, colour=opts.colour)
+    ok = [o for o in result.outcomes if o.ok]
+    added = sum(1 for o in ok if o.action in (Action.CREATE, Action.REPLACE))
+    changed = sum(1 for o in ok if o.action is Action.UPDATE)
+    destroyed = sum(1 for o in ok if o.action in (Action.DELETE, Action.REPLACE))
+    failed = result.failed
+    for f in failed:
+        print_diagnostics([error(f"Failed to {f.action} {f.addr}", f.message)],
+                          colour=opts.colour)
+    if failed or result.interrupted or _errors(result.diagnostics):
+        console.print(f"\nApply failed. Resources: {added} added, {changed} changed, "
+                      f"{destroyed} destroyed; {len(failed)} failed.")
+        return 1
+    console.print(f"\nApply complete! Resources: {added} added, {changed} changed, "
+                  f"{destroyed} destroyed.")
+    return 0
+
+
+def _confirm(console: Any, opts: RunOptions) -> bool:
+    if not opts.input or (not sys.stdin.isatty() and not opts.input):
+        return False
+    verb = "destroy all resources" if opts.mode == "destroy" else "perform these actions"
+    console.print(f"\nDo you want to {verb}?\n  govctl will perform the actions described "
+                  "above.\n  Only 'yes' will be accepted to approve.\n")
+    try:
+        answer = input("  Enter a value: ")
+    except EOFError:
+        return False
+    return answer.strip() == "yes"
+
+
+def _plain_vars(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.value.unmark_deep()[0].to_python() for k, v in values.items()
+            if v.value.is_wholly_known()}
+
+
+class _locked:
+    """The state lock for commands that write (and plan, as Terraform does)."""
+
+    def __init__(self, backend: Any, operation: str, opts: RunOptions):
+        self.cm = backend.lock(operation, opts.lock_timeout) if opts.lock else None
+
+    def __enter__(self) -> None:
+        from govctl.state.local import LockError
+
+        if self.cm is not None:
+            try:
+                self.cm.__enter__()
+            except LockError as exc:
+                raise _Stop(1, [error("Error acquiring the state lock", str(exc))]) from None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.cm is not None:
+            self.cm.__exit__(*exc)

@@ -1,0 +1,98 @@
+"""Saved plans (`govctl plan -out FILE`): the changes, the variable values,
+and what the plan was made against, so that `govctl apply FILE` refuses a
+plan whose state or configuration has moved on since.
+
+JSON, with the unknown sentinel and exact decimals encoded explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from govctl.addrs import parse_instance
+from govctl.diagnostics import DiagnosticError, error
+from govctl.plan.model import Action, Change, OutputChange, Plan
+from govctl.plugins.protocol import UNKNOWN
+
+FORMAT = "govctl-plan/1"
+
+
+def _enc(v: Any) -> Any:
+    if v is UNKNOWN:
+        return {"$unknown": True}
+    if isinstance(v, Decimal):
+        return {"$decimal": str(v)}
+    if isinstance(v, dict):
+        return {k: _enc(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_enc(x) for x in v]
+    return v
+
+
+def _dec(v: Any) -> Any:
+    if isinstance(v, dict):
+        if v.get("$unknown") is True and len(v) == 1:
+            return UNKNOWN
+        if "$decimal" in v and len(v) == 1:
+            return Decimal(v["$decimal"])
+        return {k: _dec(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_dec(x) for x in v]
+    return v
+
+
+def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
+    doc = {
+        "format": FORMAT, "mode": plan.mode, "prior_serial": plan.prior_serial,
+        "lineage": plan.lineage, "config_digest": plan.config_digest,
+        "targets": plan.targets, "variables": _enc(variables),
+        "changes": [{
+            "addr": str(c.addr), "action": str(c.action), "provider": c.provider,
+            "before": _enc(c.before), "after": _enc(c.after),
+            "requires_replace": sorted(c.requires_replace), "reason": c.reason,
+            "create_before_destroy": c.create_before_destroy,
+            "prevent_destroy": c.prevent_destroy, "sensitive": sorted(c.sensitive),
+            "dependencies": c.dependencies} for c in plan.changes],
+        "outputs": [{"name": o.name, "action": str(o.action), "before": _enc(o.before),
+                     "after": _enc(o.after), "sensitive": o.sensitive,
+                     "after_unknown": o.after_unknown} for o in plan.outputs],
+    }
+    return json.dumps(doc, indent=1, sort_keys=True).encode() + b"\n"
+
+
+def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
+    try:
+        doc = json.loads(data)
+        if doc.get("format") != FORMAT:
+            raise ValueError(f"not a govctl plan file (format {doc.get('format')!r})")
+        plan = Plan(
+            changes=[Change(parse_instance(c["addr"]), Action(c["action"]), c["provider"],
+                            _dec(c["before"]), _dec(c["after"]), set(c["requires_replace"]),
+                            c["reason"], c["create_before_destroy"], c["prevent_destroy"],
+                            set(c["sensitive"]), list(c["dependencies"]))
+                     for c in doc["changes"]],
+            outputs=[OutputChange(o["name"], Action(o["action"]), _dec(o["before"]),
+                                  _dec(o["after"]), o["sensitive"], o["after_unknown"])
+                     for o in doc["outputs"]],
+            prior_serial=doc["prior_serial"], lineage=doc["lineage"],
+            config_digest=doc["config_digest"], mode=doc["mode"], targets=doc["targets"])
+        return plan, _dec(doc["variables"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DiagnosticError([error("Invalid plan file",
+                                     f"{source} cannot be read as a saved plan: {exc}.")]) \
+            from None
+
+
+def write(path: Path, plan: Plan, variables: dict[str, Any]) -> None:
+    data = dumps(plan, variables)
+    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
