@@ -50,13 +50,17 @@ UNKNOWN = _Unknown()
 _MISSING: Any = ...
 
 
-def attribute(default: Any = _MISSING, *, computed: bool = False, force_new: bool = False,
-              sensitive: bool = False, description: str = "") -> Any:
-    """A schema attribute. Without a default it is required (unless computed)."""
-    if default is _MISSING and computed:
+def attribute(default: Any = _MISSING, *, computed: bool = False, optional: bool = False,
+              force_new: bool = False, sensitive: bool = False, description: str = "") -> Any:
+    """A schema attribute. Without a default it is required (unless computed).
+
+    `optional` with `computed`: the user may set it, the provider fills it in
+    otherwise (a KMS key's policy, a bucket's region).
+    """
+    if default is _MISSING and (computed or optional):
         default = None
-    extra = {"govctl": {"kind": "attribute", "computed": computed, "force_new": force_new,
-                        "sensitive": sensitive}}
+    extra = {"govctl": {"kind": "attribute", "computed": computed, "optional": optional,
+                        "force_new": force_new, "sensitive": sensitive}}
     return Field(default, description=description, json_schema_extra=extra)
 
 
