@@ -60,6 +60,9 @@ class InstancePlanner(Protocol):
 
     def instance(self, module: ModuleEval, inst: Instance) -> Value: ...
 
+    # optional: `value_of(inst) -> Value`, consulted when a reference is read
+    # (apply uses it to wait for the change that gives the instance its value)
+
 
 @dataclass
 class Options:
@@ -431,13 +434,15 @@ class ModuleEval:
                 return V.tuple_(V.unknown() for _ in keys)
             return V.obj({str(k): V.unknown() for k, _ in keys})
         insts = self.instances_of(res)
+        value_of = getattr(self.opts.planner, "value_of", None)
+        values = [value_of(i) if value_of else i.value for i in insts]
         if res.count is None and res.for_each is None:
-            return insts[0].value if insts else V.unknown()
+            return values[0] if values else V.unknown()
         if any(i.address is None for i in insts):
             return V.unknown()
         if res.count is not None:
-            return V.tuple_(i.value for i in insts)
-        return V.obj({str(i.key): i.value for i in insts})
+            return V.tuple_(values)
+        return V.obj({str(i.key): v for i, v in zip(insts, values, strict=True)})
 
     def module_value(self, name: str) -> Value:
         if name in self._children:
