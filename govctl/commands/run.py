@@ -188,6 +188,8 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
                               f"{opts.plan_file}: {exc.strerror}")]) from None
     the_plan, variables = planfile.loads(data, str(opts.plan_file))
     opts.vars = []
+    if the_plan.config_dir:
+        opts.directory = Path(the_plan.config_dir)
     module, _, _ = _load(opts)
     values = {k: InputValue(from_python(v), None, "plan file") for k, v in variables.items()}
     backend = backend_for(module)
@@ -280,7 +282,7 @@ class _locked:
             try:
                 self.cm.__enter__()
             except LockError as exc:
-                raise _Stop(1, [error("Error acquiring the state lock", str(exc))]) from None
+                raise _Stop(1, exc.diagnostics) from None
 
     def __exit__(self, *exc: object) -> None:
         if self.cm is not None:

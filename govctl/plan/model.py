@@ -60,6 +60,7 @@ class Plan:
     config_digest: str = ""
     mode: str = "normal"                  # normal | destroy | refresh-only
     targets: list[str] = field(default_factory=list)
+    config_dir: str = ""                  # where the configuration was, for apply PLANFILE
 
     def counts(self) -> dict[Action, int]:
         out = dict.fromkeys(Action, 0)

@@ -51,6 +51,7 @@ def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
         "format": FORMAT, "mode": plan.mode, "prior_serial": plan.prior_serial,
         "lineage": plan.lineage, "config_digest": plan.config_digest,
         "targets": plan.targets, "variables": _enc(variables),
+        "config_dir": plan.config_dir,
         "changes": [{
             "addr": str(c.addr), "action": str(c.action), "provider": c.provider,
             "before": _enc(c.before), "after": _enc(c.after),
@@ -80,7 +81,8 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
                                   _dec(o["after"]), o["sensitive"], o["after_unknown"])
                      for o in doc["outputs"]],
             prior_serial=doc["prior_serial"], lineage=doc["lineage"],
-            config_digest=doc["config_digest"], mode=doc["mode"], targets=doc["targets"])
+            config_digest=doc["config_digest"], mode=doc["mode"], targets=doc["targets"],
+            config_dir=doc.get("config_dir", ""))
         return plan, _dec(doc["variables"])
     except (ValueError, KeyError, TypeError) as exc:
         raise DiagnosticError([error("Invalid plan file",

@@ -245,7 +245,7 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     planner_state = prior
     plan = Plan(prior_serial=prior.serial, lineage=prior.lineage,
                 config_digest=config_digest(root, inputs), mode=opts.mode,
-                targets=list(opts.targets))
+                targets=list(opts.targets), config_dir=str(root.path))
     # provider blocks may use variables: evaluate them with a plain evaluator first
     probe = ModuleEval(root, inputs, Options(validate_only=False), root.path, Result())
     providers.configure(probe)

@@ -94,22 +94,22 @@ def _attr(name: str, width: int, c: Change, old: Any, new: Any, had: bool, has: 
     if c.action is Action.CREATE or (c.action is Action.READ):
         if new is None:
             return []
-        return [("green", f"{pad[:-2]}+ {key} = {_fmt(new, sensitive, indent)}")]
+        return [("green", f"{pad}+ {key} = {_fmt(new, sensitive, indent)}")]
     if c.action is Action.DELETE:
         if old is None:
             return []
-        return [("red", f"{pad[:-2]}- {key} = {_fmt(old, sensitive, indent)} -> null")]
+        return [("red", f"{pad}- {key} = {_fmt(old, sensitive, indent)} -> null")]
     if old == new:
         return []
     policy = _policy_diff(old, new, sensitive)
     if policy is not None:
-        return [("yellow", f"{pad[:-2]}~ {key} = jsonencode({forces.strip()}")] + \
-            [(st, pad + "    " + t) for st, t in policy] + [("", pad + "  )")]
+        return [("yellow", f"{pad}~ {key} = jsonencode({forces.strip()}")] + \
+            [(st, pad + "    " + t) for st, t in policy] + [("", pad + "    )")]
     if not had or old is None:
-        return [("green", f"{pad[:-2]}+ {key} = {_fmt(new, sensitive, indent)}{forces}")]
+        return [("green", f"{pad}+ {key} = {_fmt(new, sensitive, indent)}{forces}")]
     if not has or new is None:
-        return [("red", f"{pad[:-2]}- {key} = {_fmt(old, sensitive, indent)} -> null{forces}")]
-    return [("yellow", f"{pad[:-2]}~ {key} = {_fmt(old, sensitive, indent)} -> "
+        return [("red", f"{pad}- {key} = {_fmt(old, sensitive, indent)} -> null{forces}")]
+    return [("yellow", f"{pad}~ {key} = {_fmt(old, sensitive, indent)} -> "
                        f"{_fmt(new, sensitive, indent)}{forces}")]
 
 

@@ -1,0 +1,143 @@
+"""plan -> apply -> plan: every action, through the command line."""
+
+from __future__ import annotations
+
+CONFIG = """
+resource "mem_object" "a" {
+  name  = "a"
+  value = "one"
+}
+
+resource "mem_object" "b" {
+  name  = "b"
+  value = "from ${mem_object.a.arn}"
+}
+
+output "b_value" {
+  value = mem_object.b.value
+}
+"""
+
+
+def test_create_then_no_changes(ws):
+    ws.write(CONFIG)
+    code, out, err = ws.plan("-detailed-exitcode")
+    assert code == 2, err
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in out
+    assert "+ arn = (known after apply)" in out
+    code, out, err = ws.apply()
+    assert code == 0, err
+    assert "Apply complete! Resources: 2 added, 0 changed, 0 destroyed." in out
+    assert ws.addresses() == ["mem_object.a", "mem_object.b"]
+    b = ws.world.find("mem_object", "b")
+    a = ws.world.find("mem_object", "a")
+    assert b["value"] == f"from {a['arn']}"
+    assert ws.state()["outputs"]["b_value"]["value"] == f"from {a['arn']}"
+    code, out, err = ws.plan("-detailed-exitcode")
+    assert code == 0, err
+    assert "No changes." in out
+
+
+def test_update_in_place_and_replace(ws):
+    ws.write(CONFIG)
+    assert ws.apply()[0] == 0
+    ws.write(CONFIG.replace('value = "one"', 'value = "two"'))
+    code, out, _ = ws.plan()
+    assert "# mem_object.a will be updated in-place" in out
+    assert '~ value = "one" -> "two"' in out
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in out
+    assert ws.apply()[0] == 0
+    assert ws.world.find("mem_object", "a")["value"] == "two"
+    ws.write(CONFIG.replace('value = "one"', 'value = "two"')
+             .replace('name  = "b"', 'name  = "b2"'))
+    _code, out, _ = ws.plan()
+    assert "# mem_object.b must be replaced" in out
+    assert "# forces replacement" in out
+    assert "Plan: 1 to add, 0 to change, 1 to destroy." in out
+    assert ws.apply()[0] == 0
+    assert ws.world.find("mem_object", "b") is None
+    assert ws.world.find("mem_object", "b2") is not None
+
+
+def test_delete_removed_resources_and_destroy(ws):
+    ws.write(CONFIG)
+    assert ws.apply()[0] == 0
+    ws.write(CONFIG.split("output")[0].split('resource "mem_object" "b"')[0])
+    code, out, _ = ws.plan()
+    assert "# mem_object.b will be destroyed" in out
+    assert "(no longer in the configuration)" in out
+    assert ws.apply()[0] == 0
+    assert ws.addresses() == ["mem_object.a"]
+    code, out, err = ws.run("destroy", "-no-color", "-auto-approve", str(ws.root))
+    assert code == 0, err
+    assert ws.addresses() == []
+    assert ws.world.list("mem_object") == []
+
+
+def test_drift_is_shown_and_repaired(ws):
+    ws.write(CONFIG)
+    assert ws.apply()[0] == 0
+    a = ws.world.find("mem_object", "a")
+    ws.world.put("mem_object", {**a, "value": "changed in the console"})
+    _code, out, _ = ws.plan()
+    assert "Objects have changed outside of govctl" in out
+    assert '~ value = "changed in the console" -> "one"' in out
+    assert ws.apply()[0] == 0
+    assert ws.world.find("mem_object", "a")["value"] == "one"
+
+
+def test_count_and_for_each_instances(ws):
+    ws.write("""
+        resource "mem_object" "n" {
+          count = 2
+          name  = "n${count.index}"
+        }
+        resource "mem_object" "t" {
+          for_each = toset(["x", "y"])
+          name     = "t-${each.key}"
+          value    = mem_object.n[0].id
+        }
+    """)
+    assert ws.apply()[0] == 0
+    assert ws.addresses() == ['mem_object.n[0]', 'mem_object.n[1]', 'mem_object.t["x"]',
+                              'mem_object.t["y"]']
+
+
+def test_saved_plan_applies_and_goes_stale(ws, tmp_path):
+    ws.write(CONFIG)
+    plan = tmp_path / "the.plan"
+    assert ws.plan("-out", str(plan))[0] == 0
+    code, out, err = ws.run("apply", "-no-color", str(plan))
+    assert code == 0, err + out
+    assert ws.addresses() == ["mem_object.a", "mem_object.b"]
+    code, out, err = ws.run("apply", "-no-color", str(plan))
+    assert code == 1
+    assert "Saved plan is stale" in err
+
+
+def test_sensitive_attributes_are_never_shown(ws):
+    ws.write("""
+        resource "mem_object" "s" {
+          name   = "s"
+          secret = "hunter2"
+        }
+    """)
+    _code, out, err = ws.plan()
+    assert "hunter2" not in out + err
+    assert "(sensitive value)" in out
+
+
+def test_prevent_destroy_refuses_and_is_remembered(ws):
+    ws.write("""
+        resource "mem_object" "keep" {
+          name = "keep"
+          lifecycle {
+            prevent_destroy = true
+          }
+        }
+    """)
+    assert ws.apply()[0] == 0
+    ws.write("")
+    code, _out, err = ws.plan()
+    assert code == 1
+    assert "Instance cannot be destroyed" in err
