@@ -42,7 +42,7 @@ def test_update_in_place_and_replace(ws):
     ws.write(CONFIG)
     assert ws.apply()[0] == 0
     ws.write(CONFIG.replace('value = "one"', 'value = "two"'))
-    code, out, _ = ws.plan()
+    _, out, _ = ws.plan()
     assert "# mem_object.a will be updated in-place" in out
     assert '~ value = "one" -> "two"' in out
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in out
