@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from govctl import __version__
 
@@ -69,8 +70,70 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("dir", nargs="?", default=".", type=Path)
     _flag(g, "type", default="plan", metavar="TYPE")
 
+    i = sub.add_parser("init", help="check the providers and prepare the backend")
+    i.add_argument("dir", nargs="?", default=".", type=Path)
+    _flag(i, "no-color", dest="no_color", action="store_true")
+
+    pr = sub.add_parser("providers", help="show the providers the configuration needs")
+    pr.add_argument("dir", nargs="?", default=".", type=Path)
+    _flag(pr, "no-color", dest="no_color", action="store_true")
+
+    _state_parsers(sub)
+
+    o = sub.add_parser("output", help="show output values from the state")
+    o.add_argument("name", nargs="?", default=None, metavar="NAME")
+    _flag(o, "json", action="store_true", help="machine-readable output, sensitive values "
+          "included")
+    _flag(o, "raw", action="store_true", help="print one string, number or bool as it is")
+    _state_flag(o)
+    _flag(o, "no-color", dest="no_color", action="store_true")
+
+    im = sub.add_parser("import", help="bring an existing object under govctl's management")
+    im.add_argument("addr", metavar="ADDR")
+    im.add_argument("id", metavar="ID")
+    _flag(im, "config", type=Path, default=Path("."), metavar="DIR",
+          help="the configuration directory (default: the working directory)")
+    im.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
+    im.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
+    _flag(im, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
+          metavar="DURATION")
+
+    fu = sub.add_parser("force-unlock", help="remove a lock left on the state")
+    fu.add_argument("lock_id", metavar="LOCK_ID")
+    fu.add_argument("dir", nargs="?", default=".", type=Path)
+    _flag(fu, "force", action="store_true", help="do not ask for confirmation")
+
     sub.add_parser("version", help="print the version")
     return p
+
+
+def _state_flag(p: argparse.ArgumentParser) -> None:
+    _flag(p, "state", dest="state_path", type=Path, default=None, metavar="PATH",
+          help="the state file (default: the configuration's backend)")
+
+
+def _state_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    st = sub.add_parser("state", help="advanced state management")
+    st.set_defaults(print_state_help=st.print_help)
+    ss = st.add_subparsers(dest="state_command", metavar="SUBCOMMAND")
+    ls = ss.add_parser("list", help="list the resource instances in the state")
+    ls.add_argument("addresses", nargs="*", metavar="ADDR")
+    _state_flag(ls)
+    sh = ss.add_parser("show", help="show one resource instance in the state")
+    sh.add_argument("address", metavar="ADDR")
+    _state_flag(sh)
+    rm = ss.add_parser("rm", help="forget instances (the objects themselves stay)")
+    rm.add_argument("addresses", nargs="+", metavar="ADDR")
+    mv = ss.add_parser("mv", help="move an instance, resource or module to another address")
+    mv.add_argument("source", metavar="SOURCE")
+    mv.add_argument("destination", metavar="DESTINATION")
+    for q in (rm, mv):
+        _state_flag(q)
+        _flag(q, "lock", type=_bool_flag, default=True, metavar="BOOL")
+        _flag(q, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
+              metavar="DURATION")
+    for q in (ls, sh, rm, mv):
+        _flag(q, "no-color", dest="no_color", action="store_true")
 
 
 def _flag(p: argparse.ArgumentParser, name: str, **kw: object) -> None:
@@ -136,6 +199,80 @@ def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
         auto_approve=getattr(args, "auto_approve", False), input=args.input, colour=colour)
 
 
+def _state_backend(directory: Path, state_path: Path | None,
+                   colour: bool | None) -> object | None:
+    """The backend of the configuration in `directory` (None after printing why
+    there is none): `-state` if given, else the configuration's backend block,
+    else `<directory>/govctl.tfstate`."""
+    from govctl.state.local import LocalBackend
+
+    if state_path is not None:
+        return LocalBackend(state_path)
+    from govctl.commands.run import _Stop, backend_for
+    from govctl.config.loader import load_config
+    from govctl.diagnostics import DiagnosticError, Severity, warning
+    from govctl.render.diagnostics import print_diagnostics
+
+    default = directory.resolve() / "govctl.tfstate"
+    try:
+        module, diags = load_config(directory, allow_empty=True)
+    except (DiagnosticError, OSError):
+        return LocalBackend(default)
+    if module.settings.backend_type is None and any(d.severity is Severity.ERROR
+                                                    for d in diags):
+        print_diagnostics([warning(
+            "Configuration not loaded",
+            f"The configuration in {directory} has errors (govctl validate shows them), so "
+            f"its backend settings are unknown: using the state file {default}.")],
+            colour=colour)
+        return LocalBackend(default)
+    try:
+        return backend_for(module)
+    except _Stop as stop:
+        print_diagnostics(stop.diags, colour=colour)
+        return None
+
+
+def _state_command(args: argparse.Namespace, colour: bool | None) -> int:
+    from govctl.state import commands
+
+    if args.command == "state" and args.state_command is None:
+        args.print_state_help()
+        return 1
+    directory = args.dir if args.command == "force-unlock" else Path(".")
+    backend: Any = _state_backend(directory, getattr(args, "state_path", None), colour)
+    if backend is None:
+        return 1
+    if args.command == "output":
+        return commands.output(backend, args.name, json=args.json, raw=args.raw)
+    if args.command == "force-unlock":
+        if not args.force and not _confirm_unlock():
+            print("\nforce-unlock cancelled.")
+            return 1
+        return commands.force_unlock(backend, args.lock_id)
+    sub = args.state_command
+    if sub == "list":
+        return commands.state_list(backend, args.addresses)
+    if sub == "show":
+        return commands.state_show(backend, args.address)
+    if sub == "rm":
+        return commands.state_rm(backend, args.addresses, args.lock_timeout, args.lock)
+    return commands.state_mv(backend, args.source, args.destination, args.lock_timeout,
+                             args.lock)
+
+
+def _confirm_unlock() -> bool:
+    print("Do you really want to force-unlock?\n"
+          "  govctl will remove the lock on the state.\n"
+          "  This will allow local govctl commands to modify this state, even though it\n"
+          "  may still be in use. Only 'yes' will be accepted to confirm.\n")
+    try:
+        answer = input("  Enter a value: ")
+    except (EOFError, OSError):
+        return False
+    return answer.strip() == "yes"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -170,6 +307,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             from govctl.commands import console
 
             return console.run(console.ConsoleOptions(args.dir, args.vars or [], colour))
+        if args.command == "init":
+            from govctl.commands import init
+
+            return init.run(args.dir, colour)
+        if args.command == "providers":
+            from govctl.commands import providers
+
+            return providers.run(args.dir, colour)
+        if args.command in ("state", "output", "force-unlock"):
+            return _state_command(args, colour)
+        if args.command == "import":
+            import importlib
+
+            # govctl/commands/importing.py: run(directory, addr, id, vars, lock_timeout)
+            importing = importlib.import_module("govctl.commands.importing")
+            code: int = importing.run(args.config, args.addr, args.id, args.vars or [],
+                                      args.lock_timeout)
+            return code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
