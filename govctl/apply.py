@@ -12,12 +12,35 @@ Every finished change is appended to the state journal before anything else
 happens (a crash loses nothing); a create is recorded as an intent before the
 provider is called, so an interrupted create is found again, not duplicated.
 A failed change stops only what depends on it.
+
+Before the walk, the repairs the planner made to its copy of the state are
+made to the real one, through the journal: moves (recomputed from the
+configuration, so a saved plan needs nothing more), objects found again for
+intents, imported objects, and intents found to be empty.
+
+create_before_destroy, and deposed objects. The state holds one object per
+address, so while a replacement has two, the old one stays the instance in
+state and the new one is recorded as an intent (refined to the exact object
+once it exists), until the old one is destroyed; only then does the new one
+take the address. Dependents see the new object at once, and the old one is
+destroyed with the other deletes, after every create and update, so that
+nothing still uses it. A failure or crash in between leaves exactly that
+pair, which the next plan reads as "the new object is the instance, the old
+one is deposed" (planner.resolve_intents) and finishes by deleting the old.
+
+Interrupts (SIGINT): the first lets changes in flight finish and starts no
+new ones; what finished is in the journal, which the caller folds into the
+state file. A second stops waiting: apply returns at once (`forced`) and the
+caller folds what the journal holds; calls still in flight are recorded when
+they return, or found again from their intents by the next plan.
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +70,7 @@ class Outcome:
     action: Action
     ok: bool
     message: str = ""
+    skipped: bool = False       # not attempted: something it depends on failed
 
 
 @dataclass
@@ -54,13 +78,33 @@ class ApplyResult:
     outcomes: list[Outcome] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     interrupted: bool = False
+    forced: bool = False        # a second interrupt: returned without waiting
 
     @property
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
+        """Changes that were attempted and failed (each with the provider's message)."""
+        return [o for o in self.outcomes if not o.ok and not o.skipped]
+
+    @property
+    def skipped(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.skipped]
 
 
 Event = Callable[[str, Change, str], None]   # ("start"|"done"|"error", change, message)
+
+
+@dataclass
+class _Check:
+    """A postcondition with its scope resolved on the evaluating thread; only
+    `self` is filled in by the worker once the object exists."""
+
+    condition: Any
+    message: Any
+    scope: Any
+
+
+class _Failed(Exception):
+    """A change failed after its provider call succeeded (a postcondition)."""
 
 
 class Applier:
@@ -68,7 +112,9 @@ class Applier:
 
     def __init__(self, plan: Plan, state: State, journal: Any, providers: ProviderSet,
                  parallelism: int, on_event: Event | None = None):
-        self.changes = {c.addr: c for c in plan.changes}
+        self.plan = plan
+        self.changes = {c.addr: c for c in plan.changes if not c.deposed}
+        self.deposed = [c for c in plan.changes if c.deposed]
         self.state = state
         self.journal = journal
         self.providers = providers
@@ -78,6 +124,69 @@ class Applier:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.on_event = on_event or (lambda kind, change, msg: None)
+        # addresses whose state entry still holds an old (deposed) object: the
+        # new object (None: none yet) lives in an intent until the old one goes
+        self.hold: dict[InstanceAddr, dict[str, Any] | None] = {}
+        self.replaced: dict[InstanceAddr, Change] = {}     # create_before_destroy in flight
+        self.interrupts = 0
+        self._critical = 0          # main-thread journal writes in progress
+
+    # --- before the walk ---------------------------------------------------------
+    def prepare(self, root: m.Module) -> None:
+        """Make the planner's repairs of the prior state in the real state."""
+        from govctl.config.moved import apply_moves
+
+        scratch = self.state.copy()
+        moves, diags = apply_moves(root, scratch)
+        self.result.diagnostics += [d for d in diags if d.severity == "error"]
+        for mv in moves:
+            rs = self.state.resources.get(mv.from_.resource)
+            inst = self.state.instance(mv.from_)
+            if rs is None or inst is None:
+                continue
+            # the destination first: a crash between leaves both, which the next
+            # plan completes (config.moved), never neither
+            self._set(mv.to, rs.provider, inst, settle=False)
+            self._remove(mv.from_)
+        self._infer_repairs()
+        pending = {c.addr for c in self.deposed}
+        for c in self.changes.values():
+            if not (c.recovered or c.importing is not None) or c.before is None:
+                continue
+            if c.addr in pending:
+                self.hold[c.addr] = c.before
+                continue
+            inst = InstanceState(c.addr.key, c.before, dependencies=list(c.dependencies))
+            self._set(c.addr, c.provider, inst, settle=c.recovered)
+        for text in self.plan.settled:
+            if text in self.state.intents:
+                self._journal({"kind": "settle", "addr": text})
+
+    def _infer_repairs(self) -> None:
+        """The same repairs read from the changes themselves, for a saved plan
+        whose file does not carry the flags: a second Change for an address can
+        only be a deposed object, and a `before` that the state does not hold
+        at its address is an object the planner found (an intent's or an
+        import's), which apply must record or it is lost."""
+        from govctl.plan.planner import same_object
+
+        seen: dict[InstanceAddr, Change] = {}
+        for c in self.plan.changes:
+            if c.deposed:
+                continue
+            if c.addr in seen and c.action is Action.DELETE:
+                c.deposed = True
+                self.deposed.append(c)
+                self.changes[c.addr] = seen[c.addr]
+                continue
+            seen[c.addr] = c
+        for c in self.changes.values():
+            if c.recovered or c.importing is not None or c.before is None:
+                continue
+            current = self.state.instance(c.addr)
+            if current is None or (str(c.addr) in self.state.intents
+                                   and not same_object(current.attributes, c.before)):
+                c.recovered = True
 
     # --- evaluator hook -------------------------------------------------------
     def instance(self, me: ModuleEval, inst: Instance) -> Value:
@@ -101,19 +210,19 @@ class Applier:
             except ProviderError as exc:
                 self._fail(change or Change(addr, Action.READ, "", None, None), exc.message)
                 return V.unknown()
-        current = self.state.instance(addr)
         if change is None or change.action is Action.NOOP or self.stop.is_set():
-            return from_provider(schema, current.attributes) if current else V.unknown()
+            current = self._current(addr)
+            return from_provider(schema, current) if current is not None else V.unknown()
         if any(self._failed(d) for d in self._deps_of(change)):
-            self._record(Outcome(addr, change.action, False,
-                                 "skipped: a change it depends on failed"))
+            self._skip(change, "a change it depends on failed")
             return V.unknown()
         proposed, _ = to_provider(schema, inst.config)
         if has_unknown(proposed):
-            self._fail(change, "skipped: its configuration depends on a value that is still "
-                       "unknown (a change it depends on failed or was skipped)")
+            self._skip(change, "its configuration depends on a value that is still unknown "
+                       "(a change it depends on failed or was not made)")
             return V.unknown()
-        fut = self.pool.submit(self._run, change, res, proposed, schema)
+        checks = _postconditions(me, inst)
+        fut = self.pool.submit(self._run, change, res, proposed, schema, checks)
         self.futures[addr] = fut
         return V.unknown()
 
@@ -127,9 +236,15 @@ class Applier:
         except Exception:
             return V.unknown()
 
+    def _current(self, addr: InstanceAddr) -> dict[str, Any] | None:
+        if addr in self.hold:
+            return self.hold[addr]
+        current = self.state.instance(addr)
+        return current.attributes if current is not None else None
+
     # --- the work -------------------------------------------------------------
     def _run(self, change: Change, res: m.Resource, proposed: dict[str, Any],
-             schema: Any) -> Value:
+             schema: Any, checks: list[_Check]) -> Value:
         from govctl.plugins.schema import from_provider
 
         if self.stop.is_set():
@@ -137,72 +252,163 @@ class Applier:
         provider = self.providers.get(self.providers.key_for(res))
         assert provider is not None
         t = res.type
+        addr = change.addr
         self.on_event("start", change, "")
+        # a second object cannot be held while one already is (a recovered
+        # instance whose deposed object is still there): replace in place then
+        cbd = change.action is Action.REPLACE and change.create_before_destroy \
+            and addr not in self.hold
         try:
             prior = change.before
-            if change.action is Action.REPLACE and not change.create_before_destroy:
-                provider.apply(t, prior, None)
-                self._journal_remove(change.addr)
+            if change.action is Action.REPLACE:
+                if not cbd:
+                    provider.apply(t, prior, None)
+                    self._gone(addr)
                 prior = None
             planned = provider.plan(t, prior, proposed).planned
             if prior is None:
-                self._journal({"kind": "intent", "addr": str(change.addr),
+                self._journal({"kind": "intent", "addr": str(addr),
                                "provider": change.provider, "type": t, "planned": planned})
             new = provider.apply(t, prior, planned)
             if new is None:
-                raise ProviderError(f"the provider returned no object for {change.addr}")
-            self._journal_set(change, res, new)
-            if change.action is Action.REPLACE and change.create_before_destroy:
-                provider.apply(t, change.before, None)
-        except ProviderError as exc:
-            self._fail(change, exc.message)
+                raise ProviderError(f"the provider returned no object for {addr}")
+            if cbd:
+                # the old object stays the instance until it is destroyed (module
+                # docstring); the intent now names the new object exactly
+                with self.lock:
+                    self.hold[addr] = new
+                    self.replaced[addr] = change
+                self._journal({"kind": "intent", "addr": str(addr),
+                               "provider": change.provider, "type": t, "planned": new})
+            else:
+                self._journal_set(change, res, new)
+            value = from_provider(schema, new)
+            problem = _check_postconditions(checks, value)
+            if problem is not None:
+                message, rng = problem
+                with self.lock:
+                    self.result.diagnostics.append(error("Resource postcondition failed",
+                                                         f"{addr}: {message}", rng))
+                raise _Failed(f"Resource postcondition failed: {message}")
+        except (ProviderError, _Failed) as exc:
+            self._fail(change, exc.message if isinstance(exc, ProviderError) else str(exc))
             raise
         except Exception as exc:  # a provider bug must not lose the rest of the apply
             self._fail(change, f"unexpected error: {exc!r}")
             raise
-        self._record(Outcome(change.addr, change.action, True))
-        self.on_event("done", change, "")
-        return from_provider(schema, new)
+        if not cbd:
+            self._record(Outcome(addr, change.action, True))
+            self.on_event("done", change, "")
+        return value
 
     def delete(self, change: Change) -> None:
-        provider = self.providers.get(self.providers.key_from_state(change.provider))
-        if provider is None:
-            self._fail(change, f"provider {change.provider} is not available")
+        """A planned delete, a deposed object, or the old object of a
+        create_before_destroy replacement made in this run."""
+        if self.stop.is_set():
             return
-        self.on_event("start", change, "")
+        addr = change.addr
+        if not change.deposed and addr in self.hold:
+            self._skip(change, "the deposed object at this address could not be destroyed")
+            return
+        provider = self.providers.get(self.providers.key_from_state(change.provider))
+        replaced = self.replaced.get(addr) if change.deposed else None
+        shown = replaced or change
+        if provider is None:
+            self._fail(shown, f"provider {change.provider} is not available")
+            return
+        if replaced is None:
+            self.on_event("start", change, "")
         try:
             provider.apply(change.type, change.before, None)
         except ProviderError as exc:
-            self._fail(change, exc.message)
+            what = "the new object was created, but destroying the old one failed: " \
+                if replaced is not None else ""
+            self._fail(shown, what + exc.message)
             return
-        self._journal_remove(change.addr)
-        self._record(Outcome(change.addr, change.action, True))
-        self.on_event("done", change, "")
+        if change.deposed:
+            with self.lock:
+                new = self.hold.pop(addr, None)
+            if new is not None:
+                own = replaced or self.changes.get(addr) or change
+                inst = InstanceState(addr.key, new, dependencies=list(own.dependencies),
+                                     create_before_destroy=own.create_before_destroy,
+                                     prevent_destroy=own.prevent_destroy)
+                self._set(addr, own.provider, inst, settle=True)
+            else:
+                self._remove(addr)
+                self._journal({"kind": "settle", "addr": str(addr)})
+        else:
+            self._remove(addr)
+        if replaced is not None and any(o.addr == addr and not o.ok
+                                        for o in self.result.outcomes):
+            return      # its postcondition failed: already reported
+        self._record(Outcome(addr, shown.action, True))
+        self.on_event("done", shown, "")
 
     # --- bookkeeping ----------------------------------------------------------
     def _journal(self, entry: dict[str, Any]) -> None:
+        """The one way to the journal. On the main thread it is a critical
+        section: a second interrupt waits for the line to be whole."""
+        main = threading.current_thread() is threading.main_thread()
+        if main:
+            self._critical += 1
+        try:
+            with self.lock:
+                self.journal.append(entry)
+        finally:
+            if main:
+                self._critical -= 1
+        if main and self.result.forced and self._critical == 0:
+            raise KeyboardInterrupt
+
+    def _set(self, addr: InstanceAddr, provider: str, inst: InstanceState,
+             settle: bool) -> None:
         with self.lock:
-            self.journal.append(entry)
+            self.state.set_instance(addr, provider, inst)
+        self._journal({"kind": "set", "addr": str(addr), "provider": provider,
+                       "instance": _inst_json(inst)})
+        if settle:
+            with self.lock:
+                self.state.settle(str(addr))
+            self._journal({"kind": "settle", "addr": str(addr)})
+
+    def _remove(self, addr: InstanceAddr) -> None:
+        with self.lock:
+            self.state.remove_instance(addr)
+        self._journal({"kind": "remove", "addr": str(addr)})
+
+    def _gone(self, addr: InstanceAddr) -> None:
+        """The object at `addr` was destroyed; the state entry goes unless it
+        holds a deposed object still to destroy (then the intent tracks the new)."""
+        with self.lock:
+            if addr in self.hold:
+                self.hold[addr] = None
+                return
+        self._remove(addr)
 
     def _journal_set(self, change: Change, res: m.Resource, new: dict[str, Any]) -> None:
-        inst = InstanceState(change.addr.key, new,
+        addr = change.addr
+        with self.lock:
+            held = addr in self.hold
+            if held:
+                self.hold[addr] = new
+        if held:
+            self._journal({"kind": "intent", "addr": str(addr), "provider": change.provider,
+                           "type": change.type, "planned": new})
+            return
+        inst = InstanceState(addr.key, new,
                              dependencies=list(change.dependencies),
                              create_before_destroy=res.lifecycle.create_before_destroy,
                              prevent_destroy=res.lifecycle.prevent_destroy)
-        with self.lock:
-            self.state.set_instance(change.addr, change.provider, inst)
-            self.journal.append({"kind": "set", "addr": str(change.addr),
-                                 "provider": change.provider, "instance": _inst_json(inst)})
-            self.journal.append({"kind": "settle", "addr": str(change.addr)})
-
-    def _journal_remove(self, addr: InstanceAddr) -> None:
-        with self.lock:
-            self.state.remove_instance(addr)
-            self.journal.append({"kind": "remove", "addr": str(addr)})
+        self._set(addr, change.provider, inst, settle=True)
 
     def _fail(self, change: Change, message: str) -> None:
         self._record(Outcome(change.addr, change.action, False, message))
         self.on_event("error", change, message)
+
+    def _skip(self, change: Change, why: str) -> None:
+        self._record(Outcome(change.addr, change.action, False, f"skipped: {why}",
+                             skipped=True))
 
     def _record(self, outcome: Outcome) -> None:
         with self.lock:
@@ -222,6 +428,65 @@ class Applier:
         deps = set(change.dependencies)
         return [a for a in self.futures if a.config_node in deps]
 
+    def deletes(self) -> list[Change]:
+        """Planned deletes, deposed objects, and the old objects of this run's
+        create_before_destroy replacements."""
+        runtime = [Change(a, Action.DELETE, c.provider, c.before, None,
+                          dependencies=list(c.dependencies), deposed=True)
+                   for a, c in sorted(self.replaced.items())]
+        return [*(c for c in self.plan.changes if c.action is Action.DELETE), *runtime]
+
+
+def _postconditions(me: ModuleEval, inst: Instance) -> list[_Check]:
+    """Resolve each postcondition's references now, on the evaluating thread
+    (the evaluator is not thread-safe); `self` is the only name left to fill."""
+    from govctl.plan.planner import _repetition
+
+    posts = inst.resource.lifecycle.postconditions
+    if not posts:
+        return []
+    extra = {**_repetition(me, inst), "self": V.unknown()}
+    out = []
+    for post in posts:
+        scope = me.scope_for(post.condition, extra)
+        mscope = me.scope_for(post.error_message, extra)
+        if scope is None or mscope is None:
+            continue
+        merged = mscope.child(scope.variables)
+        out.append(_Check(post.condition, post.error_message, merged))
+    return out
+
+
+def _check_postconditions(checks: list[_Check], value: Value) -> tuple[str, Any] | None:
+    """(message, range) of the first postcondition that fails for `value`."""
+    from govctl.lang.convert import ConversionError, convert
+    from govctl.lang.eval import EvalError, evaluate
+    from govctl.lang.types import BOOL, STRING
+
+    for check in checks:
+        scope = check.scope.child({"self": value})
+        try:
+            cond = evaluate(check.condition, scope)
+        except EvalError as exc:
+            return exc.diagnostic.summary + ": " + exc.diagnostic.detail, \
+                check.condition.range
+        if not cond.is_wholly_known():
+            continue
+        try:
+            ok = convert(cond, BOOL).unmark()
+        except ConversionError:
+            return "The condition must produce a bool.", check.condition.range
+        if ok.is_null or ok.v:
+            continue
+        try:
+            msg = evaluate(check.message, scope)
+            text = "(the error message refers to sensitive values)" if msg.sensitive else \
+                str(convert(msg.unmark(), STRING).v)
+        except (EvalError, ConversionError):
+            text = "(the error message could not be evaluated)"
+        return text, check.condition.range
+    return None
+
 
 def _inst_json(inst: InstanceState) -> dict[str, Any]:
     from govctl.state.statefile import instance_to_json
@@ -230,54 +495,97 @@ def _inst_json(inst: InstanceState) -> dict[str, Any]:
 
 
 def delete_order(changes: list[Change]) -> list[list[Change]]:
-    """Deletes in reverse dependency order, as generations that may run together."""
+    """Deletes in reverse dependency order, as generations that may run together.
+    A deposed object goes before the instance at its address (whose state entry
+    it occupies until then)."""
     g: nx.DiGraph = nx.DiGraph()
     by_res: dict[str, list[Change]] = {}
+    index: dict[tuple[InstanceAddr, bool], Change] = {}
     for c in changes:
-        g.add_node(c.addr)
+        node = (c.addr, c.deposed)
+        index[node] = c
+        g.add_node(node)
         by_res.setdefault(c.addr.config_node, []).append(c)
     for c in changes:
         for dep in c.dependencies:
             for d in by_res.get(dep, []):
                 if d.addr != c.addr:
-                    g.add_edge(c.addr, d.addr)   # c must go before what it depends on
-    index = {c.addr: c for c in changes}
-    return [[index[a] for a in sorted(gen)] for gen in nx.topological_generations(g)]
+                    g.add_edge((c.addr, c.deposed), (d.addr, d.deposed))   # c before d
+        if c.deposed and (c.addr, False) in index:
+            g.add_edge((c.addr, True), (c.addr, False))
+    return [[index[n] for n in sorted(gen, key=lambda n: (n[0], not n[1]))]
+            for gen in nx.topological_generations(g)]
+
+
+@contextlib.contextmanager
+def _interrupts(applier: Applier, on_interrupt: Callable[[int], None] | None
+                ) -> Iterator[None]:
+    """SIGINT while applying (module docstring). Signal handlers can only be set
+    on the main thread; elsewhere (an embedding program) interrupts are theirs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        applier.interrupts += 1
+        applier.stop.set()
+        applier.result.interrupted = True
+        if on_interrupt is not None:
+            on_interrupt(applier.interrupts)
+        if applier.interrupts >= 2:
+            applier.result.forced = True
+            if applier._critical == 0:
+                raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state: State,
                journal: Any, providers: ProviderSet, parallelism: int = 10,
-               on_event: Event | None = None) -> ApplyResult:
+               on_event: Event | None = None,
+               on_interrupt: Callable[[int], None] | None = None) -> ApplyResult:
+    """Apply `plan` to `state` (changed in place, every change journaled).
+    `on_interrupt(n)` is called on the n-th SIGINT, for the caller to tell the user."""
     applier = Applier(plan, state, journal, providers, parallelism, on_event)
     result = applier.result
     probe = ModuleEval(root, inputs, Options(validate_only=False), root.path, Result())
     providers.configure(probe)
     result.diagnostics += providers.diagnostics
     try:
-        if plan.mode != "destroy":
-            evaluation = Result()
-            me = ModuleEval(root, inputs, Options(validate_only=False, planner=applier,
-                                                  plan_time=False), root.path, evaluation)
-            me.run()
-            for fut in list(applier.futures.values()):
-                fut.exception()      # wait for everything submitted
-            result.diagnostics += [d for d in evaluation.diagnostics
-                                   if d.severity == "error"]
-            _save_outputs(applier, evaluation)
-        deletes = [c for c in plan.changes if c.action is Action.DELETE]
-        for generation in delete_order(deletes):
-            if applier.stop.is_set():
-                break
-            list(applier.pool.map(applier.delete, generation))
+        with _interrupts(applier, on_interrupt):
+            applier.prepare(root)
+            if plan.mode != "destroy":
+                evaluation = Result()
+                me = ModuleEval(root, inputs, Options(validate_only=False, planner=applier,
+                                                      plan_time=False), root.path, evaluation)
+                me.run()
+                for fut in list(applier.futures.values()):
+                    fut.exception()      # wait for everything submitted
+                result.diagnostics += [d for d in evaluation.diagnostics
+                                       if d.severity == "error"]
+                if not applier.stop.is_set():
+                    _save_outputs(applier, evaluation)
+            for generation in delete_order(applier.deletes()):
+                if applier.stop.is_set():
+                    break
+                list(applier.pool.map(applier.delete, generation))
     except KeyboardInterrupt:
         applier.stop.set()
         result.interrupted = True
+        result.forced = result.forced or applier.interrupts >= 2
     finally:
-        applier.pool.shutdown(wait=True, cancel_futures=True)
+        applier.pool.shutdown(wait=not result.forced, cancel_futures=True)
     if result.interrupted:
-        result.diagnostics.append(error("Interrupted", "Changes in flight were allowed to "
-                                        "finish and are recorded in state; the rest were not "
-                                        "started."))
+        detail = ("Changes in flight were allowed to finish and are recorded in state; the "
+                  "rest were not started.") if not result.forced else (
+                  "Stopped without waiting for the changes in flight: what finished is "
+                  "recorded in state, and an object whose create was cut short is found "
+                  "again by the next plan.")
+        result.diagnostics.append(error("Interrupted", detail))
     return result
 
 
@@ -293,9 +601,9 @@ def _save_outputs(applier: Applier, evaluation: Result) -> None:
                                     V.SENSITIVE in marks)
     with applier.lock:
         applier.state.outputs = outputs
-        applier.journal.append({"kind": "outputs", "outputs": {
-            k: {"value": o.value, "type": o.type, "sensitive": o.sensitive}
-            for k, o in outputs.items()}})
+    applier._journal({"kind": "outputs", "outputs": {
+        k: {"value": o.value, "type": o.type, "sensitive": o.sensitive}
+        for k, o in outputs.items()}})
 
 
 def _type_json(v: Value) -> Any:

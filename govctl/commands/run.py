@@ -228,10 +228,20 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
         else:
             console.print(f"{change.addr}: {verb[kind].get(change.action, kind)}")
 
+    def interrupted(count: int) -> None:
+        # called from the SIGINT handler: plain writes, no console locks
+        if count == 1:
+            sys.stderr.write("\nInterrupt received.\nPlease wait for govctl to exit or data "
+                             "loss may occur.\nGracefully shutting down...\n")
+        else:
+            sys.stderr.write("\nTwo interrupts received. Exiting immediately; what finished "
+                             "is saved.\n")
+        sys.stderr.flush()
+
     journal = backend.journal()
     working = state.copy()
     result = apply_plan(module, values, the_plan, working, journal, _providers(module),
-                        opts.parallelism, event)
+                        opts.parallelism, event, interrupted)
     backend.fold(state)
     print_diagnostics(result.diagnostics, colour=opts.colour)
     ok = [o for o in result.outcomes if o.ok]
@@ -243,8 +253,9 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
         print_diagnostics([error(f"Failed to {f.action} {f.addr}", f.message)],
                           colour=opts.colour)
     if failed or result.interrupted or _errors(result.diagnostics):
+        skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
         console.print(f"\nApply failed. Resources: {added} added, {changed} changed, "
-                      f"{destroyed} destroyed; {len(failed)} failed.")
+                      f"{destroyed} destroyed; {len(failed)} failed{skipped}.")
         return 1
     console.print(f"\nApply complete! Resources: {added} added, {changed} changed, "
                   f"{destroyed} destroyed.")

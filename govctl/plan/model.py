@@ -34,10 +34,29 @@ class Change:
     prevent_destroy: bool = False
     sensitive: set[str] = field(default_factory=set)   # top-level attribute names
     dependencies: list[str] = field(default_factory=list)   # resource addresses
+    # Where the object was before a `moved` block (or an implied move) gave it
+    # this address; the move itself is a state change even when action is NOOP.
+    moved_from: InstanceAddr | None = None
+    # The id an `import` block reads the object by; `before` is the imported
+    # object, which apply records in state before making the change.
+    importing: str | None = None
+    # `before` is an object an interrupted create left behind, found again
+    # through the provider from the intent in state; apply records it in state.
+    recovered: bool = False
+    # A delete of a deposed object: the old object of a create_before_destroy
+    # replacement that was not destroyed. It shares `addr` with the instance
+    # (which holds the new object), so it is never the Change for the address.
+    deposed: bool = False
 
     @property
     def type(self) -> str:
         return self.addr.resource.type
+
+    @property
+    def changes_state(self) -> bool:
+        """Whether applying this change writes state even when the action is a no-op."""
+        return (self.action not in (Action.NOOP, Action.READ) or self.moved_from is not None
+                or self.importing is not None or self.recovered or self.deposed)
 
 
 @dataclass
@@ -60,7 +79,12 @@ class Plan:
     config_digest: str = ""
     mode: str = "normal"                  # normal | destroy | refresh-only
     targets: list[str] = field(default_factory=list)
+    excludes: list[str] = field(default_factory=list)
     config_dir: str = ""                  # where the configuration was, for apply PLANFILE
+    # intents in state (interrupted creates) the planner looked for and found
+    # nothing new: apply forgets them. An intent not listed stays, to be looked
+    # for again (a found object is a Change with `recovered`).
+    settled: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[Action, int]:
         out = dict.fromkeys(Action, 0)
@@ -70,6 +94,6 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return any(c.action not in (Action.NOOP, Action.READ) for c in self.changes) or \
+        return any(c.changes_state for c in self.changes) or bool(self.settled) or \
             any(o.action is not Action.NOOP for o in self.outputs) or \
             (self.mode == "refresh-only" and bool(self.drift))

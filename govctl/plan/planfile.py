@@ -50,15 +50,18 @@ def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
     doc = {
         "format": FORMAT, "mode": plan.mode, "prior_serial": plan.prior_serial,
         "lineage": plan.lineage, "config_digest": plan.config_digest,
-        "targets": plan.targets, "variables": _enc(variables),
-        "config_dir": plan.config_dir,
+        "targets": plan.targets, "excludes": plan.excludes, "settled": plan.settled,
+        "variables": _enc(variables), "config_dir": plan.config_dir,
         "changes": [{
             "addr": str(c.addr), "action": str(c.action), "provider": c.provider,
             "before": _enc(c.before), "after": _enc(c.after),
             "requires_replace": sorted(c.requires_replace), "reason": c.reason,
             "create_before_destroy": c.create_before_destroy,
             "prevent_destroy": c.prevent_destroy, "sensitive": sorted(c.sensitive),
-            "dependencies": c.dependencies} for c in plan.changes],
+            "dependencies": c.dependencies,
+            "moved_from": str(c.moved_from) if c.moved_from is not None else None,
+            "importing": c.importing, "recovered": c.recovered, "deposed": c.deposed}
+            for c in plan.changes],
         "outputs": [{"name": o.name, "action": str(o.action), "before": _enc(o.before),
                      "after": _enc(o.after), "sensitive": o.sensitive,
                      "after_unknown": o.after_unknown} for o in plan.outputs],
@@ -75,14 +78,19 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
             changes=[Change(parse_instance(c["addr"]), Action(c["action"]), c["provider"],
                             _dec(c["before"]), _dec(c["after"]), set(c["requires_replace"]),
                             c["reason"], c["create_before_destroy"], c["prevent_destroy"],
-                            set(c["sensitive"]), list(c["dependencies"]))
+                            set(c["sensitive"]), list(c["dependencies"]),
+                            moved_from=parse_instance(c["moved_from"])
+                            if c.get("moved_from") else None,
+                            importing=c.get("importing"), recovered=bool(c.get("recovered")),
+                            deposed=bool(c.get("deposed")))
                      for c in doc["changes"]],
             outputs=[OutputChange(o["name"], Action(o["action"]), _dec(o["before"]),
                                   _dec(o["after"]), o["sensitive"], o["after_unknown"])
                      for o in doc["outputs"]],
             prior_serial=doc["prior_serial"], lineage=doc["lineage"],
             config_digest=doc["config_digest"], mode=doc["mode"], targets=doc["targets"],
-            config_dir=doc.get("config_dir", ""))
+            config_dir=doc.get("config_dir", ""), excludes=list(doc.get("excludes", [])),
+            settled=list(doc.get("settled", [])))
         return plan, _dec(doc["variables"])
     except (ValueError, KeyError, TypeError) as exc:
         raise DiagnosticError([error("Invalid plan file",

@@ -37,7 +37,7 @@ def render_plan(plan: Plan) -> list[Line]:
         for c in plan.drift:
             lines.extend(_change(c, drift=True))
         lines.append(("", ""))
-    changes = [c for c in plan.changes if c.action not in (Action.NOOP,)]
+    changes = [c for c in plan.changes if c.action is not Action.NOOP or c.changes_state]
     if plan.mode == "refresh-only":
         lines.append(("", "This is a refresh-only plan: only the state will change."))
         return lines
@@ -54,7 +54,10 @@ def render_plan(plan: Plan) -> list[Line]:
     add = counts[Action.CREATE] + counts[Action.REPLACE]
     change = counts[Action.UPDATE]
     destroy = counts[Action.DELETE] + counts[Action.REPLACE]
-    lines.append(("bold", f"Plan: {add} to add, {change} to change, {destroy} to destroy."))
+    imports = sum(1 for c in plan.changes if c.importing is not None)
+    lead = f"{imports} to import, " if imports else ""
+    lines.append(("bold", f"Plan: {lead}{add} to add, {change} to change, {destroy} to "
+                  "destroy."))
     outs = [o for o in plan.outputs if o.action is not Action.NOOP]
     if outs:
         lines.append(("", ""))
@@ -63,17 +66,34 @@ def render_plan(plan: Plan) -> list[Line]:
     return lines
 
 
+def _noop_head(c: Change) -> str:
+    """A no-op that still changes state: a move, an import, an object found again."""
+    if c.moved_from is not None:
+        return f"  # {c.moved_from} has moved to {c.addr}"
+    if c.importing is not None:
+        return f"  # {c.addr} will be imported"
+    return f"  # {c.addr} was created by an interrupted run and is now recorded"
+
+
 def _change(c: Change, drift: bool = False) -> list[Line]:
+    if c.action is Action.NOOP and not drift:
+        return [("", ""), ("bold", _noop_head(c))]
     symbol, style = _SYMBOL.get(c.action, ("~", "yellow"))
     verb = ("has been deleted" if c.action is Action.DELETE else "has changed") if drift \
         else _VERB[c.action]
-    head = f"  # {c.addr} {verb}"
+    head = f"  # {c.addr} (deposed object) {verb}" if c.deposed and not drift \
+        else f"  # {c.addr} {verb}"
     if c.reason and not drift:
         head += f" ({c.reason})"
     r = c.addr.resource
     kind = "data" if r.mode == "data" else "resource"
     label = f'{kind} "{r.type}" "{r.name}"'
-    lines: list[Line] = [("", ""), ("bold", head), (style, f"{symbol:>3} {label} {{")]
+    lines: list[Line] = [("", ""), ("bold", head)]
+    if not drift and c.moved_from is not None:
+        lines.append(("", f"  # (moved from {c.moved_from})"))
+    if not drift and c.importing is not None:
+        lines.append(("", f'  # (imported from "{c.importing}")'))
+    lines.append((style, f"{symbol:>3} {label} {{"))
     before = c.before or {}
     after = c.after if c.after is not None else {}
     names = sorted(set(before) | set(after))
