@@ -156,7 +156,9 @@ class Applier:
             if c.addr in pending:
                 self.hold[c.addr] = c.before
                 continue
-            inst = InstanceState(c.addr.key, c.before, dependencies=list(c.dependencies))
+            inst = InstanceState(c.addr.key, c.before, sensitive_paths=_paths(c.sensitive),
+                                 dependencies=list(c.dependencies),
+                                 prevent_destroy=c.prevent_destroy)
             self._set(c.addr, c.provider, inst, settle=c.recovered)
         for text in self.plan.settled:
             if text in self.state.intents:
@@ -210,6 +212,8 @@ class Applier:
             except ProviderError as exc:
                 self._fail(change or Change(addr, Action.READ, "", None, None), exc.message)
                 return V.unknown()
+        if change is not None and change.action is Action.NOOP:
+            self._keep_flags(change)
         if change is None or change.action is Action.NOOP or self.stop.is_set():
             current = self._current(addr)
             return from_provider(schema, current) if current is not None else V.unknown()
@@ -330,7 +334,8 @@ class Applier:
                 new = self.hold.pop(addr, None)
             if new is not None:
                 own = replaced or self.changes.get(addr) or change
-                inst = InstanceState(addr.key, new, dependencies=list(own.dependencies),
+                inst = InstanceState(addr.key, new, sensitive_paths=_paths(own.sensitive),
+                                     dependencies=list(own.dependencies),
                                      create_before_destroy=own.create_before_destroy,
                                      prevent_destroy=own.prevent_destroy)
                 self._set(addr, own.provider, inst, settle=True)
@@ -372,6 +377,37 @@ class Applier:
                 self.state.settle(str(addr))
             self._journal({"kind": "settle", "addr": str(addr)})
 
+    def _keep_flags(self, change: Change) -> None:
+        """A no-op still records what state remembers about the instance when that
+        changed: prevent_destroy lifted or set, sensitive attributes."""
+        with self.lock:
+            inst = self.state.instance(change.addr)
+        if inst is None:
+            return
+        paths = _paths(change.sensitive)
+        if inst.prevent_destroy == change.prevent_destroy and inst.sensitive_paths == paths:
+            return
+        inst = InstanceState(inst.key, inst.attributes, inst.schema_version, paths,
+                             list(inst.dependencies), inst.create_before_destroy,
+                             change.prevent_destroy, inst.tainted)
+        self._set(change.addr, change.provider, inst, settle=False)
+
+    def persist_drift(self, drift: list[Change]) -> None:
+        """What refresh found is recorded, as Terraform's apply does: objects
+        deleted outside govctl leave state, changed ones take their real values."""
+        for d in drift:
+            with self.lock:
+                inst = self.state.instance(d.addr)
+            if inst is None:
+                continue
+            if d.after is None:
+                self._remove(d.addr)
+                continue
+            inst = InstanceState(inst.key, d.after, inst.schema_version,
+                                 list(inst.sensitive_paths), list(inst.dependencies),
+                                 inst.create_before_destroy, inst.prevent_destroy, inst.tainted)
+            self._set(d.addr, d.provider, inst, settle=False)
+
     def _remove(self, addr: InstanceAddr) -> None:
         with self.lock:
             self.state.remove_instance(addr)
@@ -397,9 +433,10 @@ class Applier:
                            "type": change.type, "planned": new})
             return
         inst = InstanceState(addr.key, new,
+                             sensitive_paths=_paths(change.sensitive),
                              dependencies=list(change.dependencies),
                              create_before_destroy=res.lifecycle.create_before_destroy,
-                             prevent_destroy=res.lifecycle.prevent_destroy)
+                             prevent_destroy=change.prevent_destroy)
         self._set(addr, change.provider, inst, settle=True)
 
     def _fail(self, change: Change, message: str) -> None:
@@ -488,6 +525,11 @@ def _check_postconditions(checks: list[_Check], value: Value) -> tuple[str, Any]
     return None
 
 
+def _paths(names: set[str]) -> list[list[str | int]]:
+    """Sensitive top-level attributes as state's attribute paths."""
+    return [[name] for name in sorted(names)]
+
+
 def _inst_json(inst: InstanceState) -> dict[str, Any]:
     from govctl.state.statefile import instance_to_json
 
@@ -557,8 +599,9 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
     result.diagnostics += providers.diagnostics
     try:
         with _interrupts(applier, on_interrupt):
+            applier.persist_drift(plan.drift)
             applier.prepare(root)
-            if plan.mode != "destroy":
+            if plan.mode not in ("destroy", "refresh-only"):
                 evaluation = Result()
                 me = ModuleEval(root, inputs, Options(validate_only=False, planner=applier,
                                                       plan_time=False), root.path, evaluation)

@@ -176,8 +176,6 @@ def test_state_show(applied):
     assert 'value = "two"' in out
 
 
-@pytest.mark.xfail(strict=True, reason="apply does not record sensitive_attributes in state "
-                   "(govctl/apply.py _journal_set), so state show prints secrets")
 def test_state_show_hides_sensitive_attributes(applied):
     code, out, _ = applied.run("state", "show", "mem_object.a")
     assert code == 0

@@ -72,6 +72,7 @@ def _import(opts: RunOptions, module: m.Module, values: dict[str, InputValue],
     from govctl.config.evaluate import ModuleEval, Options, Result
     from govctl.graph import build, resource_dependencies
     from govctl.plan.planner import config_resource, import_object
+    from govctl.plugins.schema import schema_from_model
     from govctl.state.model import InstanceState
 
     res = config_resource(module, addr)
@@ -117,8 +118,11 @@ def _import(opts: RunOptions, module: m.Module, values: dict[str, InputValue],
         obj, idiags = import_object(provider, addr, id_, None)
         if obj is None:
             return idiags
+        schema = schema_from_model(provider.resources[res.type])
+        secret = [[n] for n, a in sorted(schema.attributes.items()) if a.sensitive]
         state.set_instance(addr, providers.state_name(key),
-                           InstanceState(addr.key, obj, dependencies=deps))
+                           InstanceState(addr.key, obj, sensitive_paths=secret,
+                                         dependencies=deps))
         backend.write(state)
     return diags
 

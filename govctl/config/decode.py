@@ -393,6 +393,7 @@ class Decoder:
                         "in a lifecycle block")
         a = block.body.attributes
         lc.prevent_destroy = self.bool_literal(a.get("prevent_destroy"), "prevent_destroy flag")
+        lc.prevent_destroy_set = "prevent_destroy" in a
         lc.create_before_destroy = self.bool_literal(a.get("create_before_destroy"),
                                                      "create_before_destroy flag")
         if "ignore_changes" in a:

@@ -51,6 +51,7 @@ class Local:
 @dataclass
 class Lifecycle:
     prevent_destroy: bool = False
+    prevent_destroy_set: bool = False   # written in the block (false lifts a remembered true)
     create_before_destroy: bool = False
     ignore_changes: list[ast.Expr] = field(default_factory=list)
     ignore_all_changes: bool = False

@@ -47,6 +47,7 @@ class Change:
     # replacement that was not destroyed. It shares `addr` with the instance
     # (which holds the new object), so it is never the Change for the address.
     deposed: bool = False
+    flags_changed: bool = False      # prevent_destroy or sensitivity differ from state
 
     @property
     def type(self) -> str:
@@ -56,7 +57,8 @@ class Change:
     def changes_state(self) -> bool:
         """Whether applying this change writes state even when the action is a no-op."""
         return (self.action not in (Action.NOOP, Action.READ) or self.moved_from is not None
-                or self.importing is not None or self.recovered or self.deposed)
+                or self.importing is not None or self.recovered or self.deposed
+                or self.flags_changed)
 
 
 @dataclass

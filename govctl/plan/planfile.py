@@ -46,22 +46,37 @@ def _dec(v: Any) -> Any:
     return v
 
 
+def _change_json(c: Change) -> dict[str, Any]:
+    return {
+        "addr": str(c.addr), "action": str(c.action), "provider": c.provider,
+        "before": _enc(c.before), "after": _enc(c.after),
+        "requires_replace": sorted(c.requires_replace), "reason": c.reason,
+        "create_before_destroy": c.create_before_destroy,
+        "prevent_destroy": c.prevent_destroy, "sensitive": sorted(c.sensitive),
+        "dependencies": c.dependencies,
+        "moved_from": str(c.moved_from) if c.moved_from is not None else None,
+        "importing": c.importing, "recovered": c.recovered, "deposed": c.deposed,
+        "flags_changed": c.flags_changed}
+
+
+def _change(c: dict[str, Any]) -> Change:
+    return Change(parse_instance(c["addr"]), Action(c["action"]), c["provider"],
+                  _dec(c["before"]), _dec(c["after"]), set(c["requires_replace"]),
+                  c["reason"], c["create_before_destroy"], c["prevent_destroy"],
+                  set(c["sensitive"]), list(c["dependencies"]),
+                  moved_from=parse_instance(c["moved_from"]) if c.get("moved_from") else None,
+                  importing=c.get("importing"), recovered=bool(c.get("recovered")),
+                  deposed=bool(c.get("deposed")), flags_changed=bool(c.get("flags_changed")))
+
+
 def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
     doc = {
         "format": FORMAT, "mode": plan.mode, "prior_serial": plan.prior_serial,
         "lineage": plan.lineage, "config_digest": plan.config_digest,
         "targets": plan.targets, "excludes": plan.excludes, "settled": plan.settled,
         "variables": _enc(variables), "config_dir": plan.config_dir,
-        "changes": [{
-            "addr": str(c.addr), "action": str(c.action), "provider": c.provider,
-            "before": _enc(c.before), "after": _enc(c.after),
-            "requires_replace": sorted(c.requires_replace), "reason": c.reason,
-            "create_before_destroy": c.create_before_destroy,
-            "prevent_destroy": c.prevent_destroy, "sensitive": sorted(c.sensitive),
-            "dependencies": c.dependencies,
-            "moved_from": str(c.moved_from) if c.moved_from is not None else None,
-            "importing": c.importing, "recovered": c.recovered, "deposed": c.deposed}
-            for c in plan.changes],
+        "changes": [_change_json(c) for c in plan.changes],
+        "drift": [_change_json(c) for c in plan.drift],
         "outputs": [{"name": o.name, "action": str(o.action), "before": _enc(o.before),
                      "after": _enc(o.after), "sensitive": o.sensitive,
                      "after_unknown": o.after_unknown} for o in plan.outputs],
@@ -75,15 +90,8 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
         if doc.get("format") != FORMAT:
             raise ValueError(f"not a govctl plan file (format {doc.get('format')!r})")
         plan = Plan(
-            changes=[Change(parse_instance(c["addr"]), Action(c["action"]), c["provider"],
-                            _dec(c["before"]), _dec(c["after"]), set(c["requires_replace"]),
-                            c["reason"], c["create_before_destroy"], c["prevent_destroy"],
-                            set(c["sensitive"]), list(c["dependencies"]),
-                            moved_from=parse_instance(c["moved_from"])
-                            if c.get("moved_from") else None,
-                            importing=c.get("importing"), recovered=bool(c.get("recovered")),
-                            deposed=bool(c.get("deposed")))
-                     for c in doc["changes"]],
+            changes=[_change(c) for c in doc["changes"]],
+            drift=[_change(c) for c in doc.get("drift", [])],
             outputs=[OutputChange(o["name"], Action(o["action"]), _dec(o["before"]),
                                   _dec(o["after"]), o["sensitive"], o["after_unknown"])
                      for o in doc["outputs"]],

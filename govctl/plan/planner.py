@@ -281,18 +281,24 @@ class Planner:
             except ProviderError as exc:
                 self._err(f"Error planning {addr}", exc.message, res.block)
                 return inst.value
-        prevent = res.lifecycle.prevent_destroy or bool(prior_inst and prior_inst.prevent_destroy)
+        # remembered in state: only an explicit `prevent_destroy = false` lifts it
+        prevent = res.lifecycle.prevent_destroy if res.lifecycle.prevent_destroy_set else \
+            bool(prior_inst and prior_inst.prevent_destroy)
         if action in (Action.REPLACE, Action.DELETE) and prevent:
             self._prevent(addr, res.block)
         imported = self.repairs.importing.get(addr)
+        sensitive_names = {str(p[0]) for p in sensitive if p} | _schema_sensitive(schema)
+        flags_changed = prior_inst is not None and (
+            prior_inst.prevent_destroy != prevent
+            or prior_inst.sensitive_paths != [[n] for n in sorted(sensitive_names)])
         self.changes[addr] = Change(
             addr, action, self.providers.state_name(key), prior, planned,
             set(result.requires_replace) if action is Action.REPLACE else set(), reason,
             res.lifecycle.create_before_destroy, prevent,
-            {str(p[0]) for p in sensitive if p} | _schema_sensitive(schema),
+            sensitive_names,
             moved_from=self.repairs.moved.get(addr),
             importing=imported[0] if imported else None,
-            recovered=addr in self.repairs.recovered)
+            recovered=addr in self.repairs.recovered, flags_changed=flags_changed)
         return from_provider(schema, planned)
 
     def _untouched(self, addr: InstanceAddr, key: str, prior: dict[str, Any] | None,
@@ -368,13 +374,7 @@ class Planner:
         return Action.UPDATE, None
 
     def _prevent(self, addr: InstanceAddr, block: Any) -> None:
-        self._err("Instance cannot be destroyed",
-                  f"{addr} has lifecycle.prevent_destroy set, but the plan calls for this "
-                  "resource to be destroyed. To avoid this error and continue with the plan, "
-                  "either disable lifecycle.prevent_destroy or reduce the scope of the plan "
-                  "using the -target flag. (prevent_destroy is remembered in state: removing "
-                  "the block from the configuration does not lift it until an apply with "
-                  "the block set to false.)", block)
+        self.diagnostics.append(_prevented(addr, block.def_range if block else None))
 
     def _err(self, summary: str, detail: str, block: Any) -> None:
         self.diagnostics.append(error(summary, detail, block.def_range if block else None))
@@ -694,6 +694,8 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
         return plan, diags
     if opts.mode == "destroy":
         plan.changes = _destroy_all(state, repairs, scope)
+        diags += [_prevented(c.addr) for c in plan.changes
+                  if c.action is Action.DELETE and c.prevent_destroy and not c.deposed]
         return plan, diags
     repairs.importing, impdiags = _imports(root, probe, state, providers, scope)
     diags += impdiags
@@ -738,6 +740,16 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
                           key=lambda c: (c.addr, c.deposed))
     plan.outputs = _outputs(prior, result)
     return plan, diags
+
+
+def _prevented(addr: InstanceAddr, rng: Any = None) -> Diagnostic:
+    return error("Instance cannot be destroyed",
+                 f"{addr} has lifecycle.prevent_destroy set, but the plan calls for this "
+                 "resource to be destroyed. To avoid this error and continue with the plan, "
+                 "either disable lifecycle.prevent_destroy or reduce the scope of the plan "
+                 "using the -target flag. (prevent_destroy is remembered in state: removing "
+                 "the block from the configuration does not lift it; set it to false and "
+                 "apply first.)", rng)
 
 
 def _destroy_all(state: State, repairs: Repairs, scope: Targeting) -> list[Change]:

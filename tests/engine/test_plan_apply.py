@@ -141,3 +141,54 @@ def test_prevent_destroy_refuses_and_is_remembered(ws):
     code, _out, err = ws.plan()
     assert code == 1
     assert "Instance cannot be destroyed" in err
+
+
+def test_destroy_honours_prevent_destroy(ws):
+    ws.write("""
+        resource "mem_object" "keep" {
+          name = "keep"
+          lifecycle {
+            prevent_destroy = true
+          }
+        }
+    """)
+    assert ws.apply()[0] == 0
+    code, _, err = ws.run("destroy", "-no-color", "-auto-approve", str(ws.root))
+    assert code == 1
+    assert "Instance cannot be destroyed" in err
+    assert ws.world.find("mem_object", "keep") is not None
+
+
+def test_prevent_destroy_is_lifted_only_by_an_explicit_false(ws):
+    keep = """
+        resource "mem_object" "keep" {
+          name = "keep"
+          lifecycle {
+            prevent_destroy = %s
+          }
+        }
+    """
+    ws.write(keep % "true")
+    assert ws.apply()[0] == 0
+    ws.write('resource "mem_object" "keep" {\n  name = "keep"\n}\n')
+    assert ws.apply()[0] == 0            # no change to make; the flag stays remembered
+    assert ws.state()["resources"][0]["instances"][0]["prevent_destroy"] is True
+    ws.write(keep % "false")
+    assert ws.apply()[0] == 0            # a no-op that records the lifted flag
+    assert ws.state()["resources"][0]["instances"][0]["prevent_destroy"] is False
+    ws.write("")
+    assert ws.apply()[0] == 0
+    assert ws.world.find("mem_object", "keep") is None
+
+
+def test_refresh_only_apply_records_drift(ws):
+    ws.write(CONFIG)
+    assert ws.apply()[0] == 0
+    a = ws.world.find("mem_object", "a")
+    ws.world.put("mem_object", {**a, "value": "edited"})
+    ws.world.delete("mem_object", ws.world.find("mem_object", "b")["id"])
+    code, _, err = ws.apply("-refresh-only")
+    assert code == 0, err
+    assert ws.addresses() == ["mem_object.a"]
+    attrs = ws.state()["resources"][0]["instances"][0]["attributes"]
+    assert attrs["value"] == "edited"
