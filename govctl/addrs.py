@@ -7,6 +7,7 @@ and `str()` are exact inverses.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -70,7 +71,7 @@ class InstanceAddr:
     def parse(text: str) -> InstanceAddr:
         return parse_instance(text)
 
-    @property
+    @functools.cached_property
     def config_node(self) -> str:
         """The resource in the configuration, without module or instance keys
         (`module.m.aws_s3_bucket.b`): the dependency graph's node name, and the

@@ -120,6 +120,7 @@ class Applier:
         self.providers = providers
         self.pool = ThreadPoolExecutor(max_workers=max(1, parallelism))
         self.futures: dict[InstanceAddr, Future[Value]] = {}
+        self.by_node: dict[str, list[InstanceAddr]] = {}   # config node -> submitted
         self.result = ApplyResult()
         self.lock = threading.Lock()
         self.stop = threading.Event()
@@ -228,6 +229,7 @@ class Applier:
         checks = _postconditions(me, inst)
         fut = self.pool.submit(self._run, change, res, proposed, schema, checks)
         self.futures[addr] = fut
+        self.by_node.setdefault(addr.config_node, []).append(addr)
         return V.unknown()
 
     def value_of(self, inst: Instance) -> Value:
@@ -351,15 +353,21 @@ class Applier:
         self.on_event("done", shown, "")
 
     # --- bookkeeping ----------------------------------------------------------
-    def _journal(self, entry: dict[str, Any]) -> None:
-        """The one way to the journal. On the main thread it is a critical
-        section: a second interrupt waits for the line to be whole."""
+    def _journal(self, *entries: dict[str, Any]) -> None:
+        """The one way to the journal (entries of one change, one flush). On the
+        main thread it is a critical section: a second interrupt waits for the
+        lines to be whole."""
         main = threading.current_thread() is threading.main_thread()
         if main:
             self._critical += 1
         try:
             with self.lock:
-                self.journal.append(entry)
+                append_many = getattr(self.journal, "append_many", None)
+                if append_many is not None:
+                    append_many(list(entries))
+                else:
+                    for entry in entries:
+                        self.journal.append(entry)
         finally:
             if main:
                 self._critical -= 1
@@ -370,12 +378,14 @@ class Applier:
              settle: bool) -> None:
         with self.lock:
             self.state.set_instance(addr, provider, inst)
-        self._journal({"kind": "set", "addr": str(addr), "provider": provider,
-                       "instance": _inst_json(inst)})
-        if settle:
-            with self.lock:
+            if settle:
                 self.state.settle(str(addr))
-            self._journal({"kind": "settle", "addr": str(addr)})
+        entry = {"kind": "set", "addr": str(addr), "provider": provider,
+                 "instance": _inst_json(inst)}
+        if settle:
+            self._journal(entry, {"kind": "settle", "addr": str(addr)})
+        else:
+            self._journal(entry)
 
     def _keep_flags(self, change: Change) -> None:
         """A no-op still records what state remembers about the instance when that
@@ -462,8 +472,7 @@ class Applier:
         return False
 
     def _deps_of(self, change: Change) -> list[InstanceAddr]:
-        deps = set(change.dependencies)
-        return [a for a in self.futures if a.config_node in deps]
+        return [a for node in change.dependencies for a in self.by_node.get(node, ())]
 
     def deletes(self) -> list[Change]:
         """Planned deletes, deposed objects, and the old objects of this run's
@@ -605,6 +614,7 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
                 evaluation = Result()
                 me = ModuleEval(root, inputs, Options(validate_only=False, planner=applier,
                                                       plan_time=False), root.path, evaluation)
+                _evaluate_by_generation(me, root)
                 me.run()
                 for fut in list(applier.futures.values()):
                     fut.exception()      # wait for everything submitted
@@ -630,6 +640,38 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
                   "again by the next plan.")
         result.diagnostics.append(error("Interrupted", detail))
     return result
+
+
+def _evaluate_by_generation(me: ModuleEval, root: m.Module) -> None:
+    """Evaluate the root module's resources a dependency generation at a time.
+
+    Evaluating an instance waits for the changes it reads; in declaration order
+    the first such wait would hold back every independent change declared after
+    it. By generations, all of a generation's changes are submitted before any
+    of the next generation's evaluations waits, so independent changes run
+    `parallelism` at a time.
+    """
+    import contextlib
+
+    from govctl.config.evaluate import _Cycle
+    from govctl.graph import build, resource_dependencies
+
+    graph, diags = build(root)
+    if diags:
+        return   # cycles: the plain walk reports them
+    deps = resource_dependencies(graph)
+    g: nx.DiGraph = nx.DiGraph()
+    for node, needs in deps.items():
+        if node.startswith("module."):
+            continue
+        g.add_node(node)
+        g.add_edges_from((node, d) for d in needs if not d.startswith("module."))
+    for generation in reversed(list(nx.topological_generations(g))):
+        for node in sorted(generation):
+            res = root.resources.get(node) or root.data.get(node)
+            if res is not None:
+                with contextlib.suppress(_Cycle):
+                    me.instances_of(res)
 
 
 def _save_outputs(applier: Applier, evaluation: Result) -> None:

@@ -81,7 +81,7 @@ def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
                      "after": _enc(o.after), "sensitive": o.sensitive,
                      "after_unknown": o.after_unknown} for o in plan.outputs],
     }
-    return json.dumps(doc, indent=1, sort_keys=True).encode() + b"\n"
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
 
 def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
