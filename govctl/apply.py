@@ -271,7 +271,9 @@ class Applier:
                     provider.apply(t, prior, None)
                     self._gone(addr)
                 prior = None
-            planned = provider.plan(t, prior, proposed).planned
+            planned = _still_planned(change, prior, proposed, schema)
+            if planned is None:
+                planned = provider.plan(t, prior, proposed).planned
             if prior is None:
                 self._journal({"kind": "intent", "addr": str(addr),
                                "provider": change.provider, "type": t, "planned": planned})
@@ -640,6 +642,26 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
                   "again by the next plan.")
         result.diagnostics.append(error("Interrupted", detail))
     return result
+
+
+def _still_planned(change: Change, prior: dict[str, Any] | None, proposed: dict[str, Any],
+                   schema: Any) -> dict[str, Any] | None:
+    """The plan's object when it still holds: every attribute the user sets was
+    known at plan time and is what the configuration gives now. Then asking the
+    provider to plan again (one more remote call per change) would change
+    nothing; otherwise None, and the provider plans with the final values."""
+    from govctl.plan.planner import has_unknown
+
+    after = change.after
+    if after is None or change.before is not prior or change.action is Action.REPLACE:
+        return None
+    for name, attr in schema.attributes.items():
+        if attr.computed and not attr.optional:
+            continue
+        value = after.get(name)
+        if has_unknown(value) or proposed.get(name) != value:
+            return None
+    return after
 
 
 def _evaluate_by_generation(me: ModuleEval, root: m.Module) -> None:

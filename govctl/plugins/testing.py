@@ -51,6 +51,9 @@ from govctl.plugins.protocol import (
 from govctl.plugins.schema import schema_from_model
 
 FAIL_ENV = "GOVCTL_MEM_FAIL"
+# the calls a cloud provider makes over the network; planning and validation
+# compute locally from the configuration and the prior state
+_REMOTE_CALLS = frozenset({"read", "apply", "import", "find", "discover", "read_data"})
 _ID_NAMESPACE = uuid.UUID("5b0d7b2e-3c43-4c55-9d0e-6d656d2d676f")
 
 Obj = dict[str, Any]
@@ -90,7 +93,10 @@ class MemLookup(BaseModel):
 class MemConfig(BaseModel):
     storage: str | None = attribute(None, description="JSON file holding the world; "
                                     "process memory when unset.")
-    latency_ms: float = attribute(0, description="Sleep this long in every call.")
+    latency_ms: float = attribute(0, description="Sleep this long in every call that would "
+                                  "reach the cloud (read, apply, import, find, discover, "
+                                  "read_data); plan and validate are local, as a real "
+                                  "provider's are.")
 
 
 # --- the world ------------------------------------------------------------------
@@ -345,7 +351,7 @@ class InMemoryProvider(Provider):
 
     def _enter(self, call: str, type_: str | None, name: Any, *also: str) -> bool:
         """Log the call, apply latency and injected rules; True: kill after the effect."""
-        if self.latency:
+        if self.latency and call in _REMOTE_CALLS:
             time.sleep(self.latency)
         name = name if isinstance(name, str) else None
         names = frozenset((call, *also))

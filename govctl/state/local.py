@@ -283,6 +283,9 @@ class Journal:
         self._base = (lineage, serial)
         self._fd: int | None = None
         self.mutex = threading.RLock()
+        self._flush = threading.Lock()
+        self._written = 0      # append calls written to the file
+        self._flushed = 0      # of those, how many an fsync has covered
 
     # --- entries -----------------------------------------------------------
     def append(self, entry: dict[str, Any]) -> None:
@@ -308,8 +311,19 @@ class Journal:
             if self._fd is None:
                 self._open()
             assert self._fd is not None
-            _write_all(self._fd, b"".join(lines))
-            os.fsync(self._fd)
+            fd = self._fd
+            _write_all(fd, b"".join(lines))
+            self._written += 1
+            mine = self._written
+        # group commit: one fsync covers every entry written before it, so
+        # concurrent changes share flushes instead of queueing for one each
+        with self._flush:
+            if self._flushed >= mine:
+                return
+            with self.mutex:
+                upto = self._written
+            os.fsync(fd)
+            self._flushed = upto
 
     def _open(self) -> None:
         """Create the journal whole: header written and flock taken before the file
