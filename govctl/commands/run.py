@@ -5,8 +5,10 @@ the user; this module is where the user is talked to.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -94,15 +96,22 @@ def _providers(module: Any) -> Any:
 
 
 def _print_plan(console: Any, plan: Any) -> None:
-    from rich.text import Text
-
+    """The plan's lines, coloured with plain ANSI codes and written at once:
+    rich's layout of one Text per line (or one huge Text) took seconds for a
+    5,000-resource plan, and the plan needs no layout."""
     from govctl.render.plan_text import render_plan
 
-    # one print: rich's per-call overhead made a 5,000-resource plan print for 13 s
-    out = Text()
+    colour = not console.no_color and console.is_terminal
+    out = []
     for style, text in render_plan(plan):
-        out.append(text + "\n", style=style or None)
-    console.print(out, end="")
+        code = _ANSI.get(style, "") if colour else ""
+        out.append(f"{code}{text}\x1b[0m" if code else text)
+    console.file.write("\n".join(out) + "\n")
+    console.file.flush()
+
+
+_ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "cyan": "\x1b[36m",
+         "bold": "\x1b[1m", "bold green": "\x1b[1;32m"}
 
 
 def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any) -> Any:
@@ -117,7 +126,30 @@ def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any
     return plan, diags
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """A run builds large, acyclic structures once and then exits; the cycle
+    collector would only re-scan them (measured: ~15% of a 5,000-resource plan)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def plan(opts: RunOptions) -> int:
+    with _no_cycle_collection():
+        return _plan(opts)
+
+
+def apply(opts: RunOptions) -> int:
+    with _no_cycle_collection():
+        return _apply(opts)
+
+
+def _plan(opts: RunOptions) -> int:
     console = _console(opts)
     try:
         module, values, diags = _load(opts)
@@ -148,7 +180,7 @@ def plan(opts: RunOptions) -> int:
         return 1
 
 
-def apply(opts: RunOptions) -> int:
+def _apply(opts: RunOptions) -> int:
     console = _console(opts)
     try:
         if opts.plan_file is not None:
