@@ -222,6 +222,7 @@ class Applier:
             self._skip(change, "a change it depends on failed")
             return V.unknown()
         proposed, _ = to_provider(schema, inst.config)
+        proposed = _with_ignored(proposed, change.before, res)
         if has_unknown(proposed):
             self._skip(change, "its configuration depends on a value that is still unknown "
                        "(a change it depends on failed or was not made)")
@@ -642,6 +643,21 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
                   "again by the next plan.")
         result.diagnostics.append(error("Interrupted", detail))
     return result
+
+
+def _with_ignored(proposed: dict[str, Any], prior: dict[str, Any] | None,
+                  res: m.Resource) -> dict[str, Any]:
+    """lifecycle.ignore_changes, as the planner applied it: the final
+    configuration must not bring back what the plan left alone."""
+    from govctl.plan.planner import keep_ignored
+
+    if prior is None:
+        return proposed
+    if res.lifecycle.ignore_all_changes:
+        return dict(prior)
+    if res.lifecycle.ignore_changes:
+        return keep_ignored(proposed, prior, res.lifecycle.ignore_changes)
+    return proposed
 
 
 def _still_planned(change: Change, prior: dict[str, Any] | None, proposed: dict[str, Any],

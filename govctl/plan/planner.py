@@ -258,7 +258,7 @@ class Planner:
         if addr not in self.scope:
             return self._untouched(addr, key, prior, schema, inst)
         if prior is not None and res.lifecycle.ignore_changes:
-            proposed = _ignore(proposed, prior, res.lifecycle.ignore_changes)
+            proposed = keep_ignored(proposed, prior, res.lifecycle.ignore_changes)
         if prior is not None and res.lifecycle.ignore_all_changes:
             proposed = dict(prior)
         try:
@@ -434,7 +434,8 @@ def _schema_sensitive(schema: Any) -> set[str]:
     return {name for name, a in schema.attributes.items() if a.sensitive}
 
 
-def _ignore(proposed: dict[str, Any], prior: dict[str, Any], paths: list[Any]) -> dict[str, Any]:
+def keep_ignored(proposed: dict[str, Any], prior: dict[str, Any],
+                 paths: list[Any]) -> dict[str, Any]:
     """lifecycle.ignore_changes: keep the prior value of each listed attribute."""
     out = dict(proposed)
     for expr in paths:

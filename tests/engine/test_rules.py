@@ -1,0 +1,75 @@
+"""ignore_changes, provider aliases side by side, and preconditions."""
+
+from __future__ import annotations
+
+
+def test_ignore_changes_keeps_the_live_value(ws):
+    cfg = """
+        resource "mem_object" "a" {
+          name  = "a"
+          value = "%s"
+          tags  = { team = "%s" }
+          lifecycle {
+            ignore_changes = [tags]
+          }
+        }
+    """
+    ws.write(cfg % ("one", "ml"))
+    assert ws.apply()[0] == 0
+    ws.write(cfg % ("one", "data"))         # only an ignored attribute changed
+    code, out, _ = ws.plan("-detailed-exitcode")
+    assert code == 0, out
+    assert "No changes." in out
+    ws.write(cfg % ("two", "data"))         # a watched one too: tags keep their value
+    assert ws.apply()[0] == 0
+    obj = ws.world.find("mem_object", "a")
+    assert obj["value"] == "two"
+    assert obj["tags"] == {"team": "ml"}
+
+
+def test_two_aliases_of_one_provider_work_side_by_side(ws, tmp_path):
+    other = tmp_path / "other-account.json"
+    ws.write(f"""
+        provider "mem" {{
+          alias   = "second"
+          storage = "{other}"
+        }}
+        resource "mem_object" "here" {{
+          name = "shared-name"
+        }}
+        resource "mem_object" "there" {{
+          provider = mem.second
+          name     = "shared-name"
+        }}
+    """)
+    code, _, err = ws.apply()
+    assert code == 0, err
+    from govctl.plugins.testing import world
+
+    assert [o["name"] for o in ws.world.list("mem_object")] == ["shared-name"]
+    assert [o["name"] for o in world(other).list("mem_object")] == ["shared-name"]
+    providers = {r["name"]: r["provider"] for r in ws.state()["resources"]}
+    assert providers == {"here": 'provider["govctl/mem"]',
+                         "there": 'provider["govctl/mem"].second'}
+
+
+def test_precondition_failure_stops_the_plan(ws):
+    ws.write("""
+        variable "days" {
+          default = 400
+        }
+        resource "mem_object" "k" {
+          name = "k"
+          lifecycle {
+            precondition {
+              condition     = var.days <= 365
+              error_message = "Keys must rotate yearly."
+            }
+          }
+        }
+    """)
+    code, _, err = ws.plan()
+    assert code == 1
+    assert "Resource precondition failed" in err
+    assert "Keys must rotate yearly." in err
+    assert ws.world.list("mem_object") == []
