@@ -120,10 +120,30 @@ def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any
     from govctl.plan.planner import PlanOptions, make_plan
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    plan, diags = make_plan(module, values, state, _providers(module),
-                            PlanOptions(opts.mode, opts.refresh, opts.targets, opts.excludes,
-                                        opts.replace, opts.parallelism), now)
+    with _refresh_progress(opts) as progress:
+        plan, diags = make_plan(module, values, state, _providers(module),
+                                PlanOptions(opts.mode, opts.refresh, opts.targets,
+                                            opts.excludes, opts.replace, opts.parallelism,
+                                            progress), now)
     return plan, diags
+
+
+@contextlib.contextmanager
+def _refresh_progress(opts: RunOptions) -> Iterator[Any]:
+    """A progress bar while a large estate is refreshed, on a terminal only."""
+    console = _console(opts)
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("Refreshing state...", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 @contextlib.contextmanager

@@ -30,7 +30,7 @@ Instances outside get no change: references to them see their state value.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +55,8 @@ class PlanOptions:
     excludes: list[str] = field(default_factory=list)
     replace: list[str] = field(default_factory=list)
     parallelism: int = 10
+    # told (done, total) as refresh reads come back: the CLI shows progress
+    on_refresh: Callable[[int, int], None] | None = None
 
 
 def config_digest(root: m.Module, inputs: dict[str, InputValue]) -> str:
@@ -447,7 +449,8 @@ def keep_ignored(proposed: dict[str, Any], prior: dict[str, Any],
     return out
 
 
-def refresh(state: State, providers: ProviderSet, parallelism: int) -> tuple[
+def refresh(state: State, providers: ProviderSet, parallelism: int,
+            on_progress: Callable[[int, int], None] | None = None) -> tuple[
         State, list[Change], list[Diagnostic]]:
     """Read every managed instance; None from a provider means it is gone."""
     new = state.copy()
@@ -466,7 +469,11 @@ def refresh(state: State, providers: ProviderSet, parallelism: int) -> tuple[
             return addr, rs, inst, inst.attributes, exc.message
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-        results = list(pool.map(read, work))
+        results = []
+        for item in pool.map(read, work):
+            results.append(item)
+            if on_progress is not None:
+                on_progress(len(results), len(work))
     for addr, rs, inst, now, problem in results:
         if problem is not None:
             diags.append(error(f"Error refreshing {addr}", problem))
@@ -675,7 +682,8 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
         return plan, diags
     repairs.moved = {mv.to: mv.from_ for mv in moves}
     if opts.refresh:
-        state, plan.drift, rdiags = refresh(state, providers, opts.parallelism)
+        state, plan.drift, rdiags = refresh(state, providers, opts.parallelism,
+                                            opts.on_refresh)
         diags += rdiags
     repairs.recovered, repairs.deposed, plan.settled, idiags = resolve_intents(state,
                                                                                 providers)

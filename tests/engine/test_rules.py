@@ -73,3 +73,27 @@ def test_precondition_failure_stops_the_plan(ws):
     assert "Resource precondition failed" in err
     assert "Keys must rotate yearly." in err
     assert ws.world.list("mem_object") == []
+
+
+def test_refresh_reports_progress(ws):
+    from govctl.config.loader import load_config
+    from govctl.plan.planner import refresh
+    from govctl.plan.providers import ProviderSet
+    from govctl.plugins.registry import installed
+    from govctl.state.local import LocalBackend
+
+    ws.write("""
+        resource "mem_object" "n" {
+          count = 3
+          name  = "n${count.index}"
+        }
+    """)
+    assert ws.apply()[0] == 0
+    module, _ = load_config(ws.root)
+    providers = ProviderSet(dict(installed()), module)
+    providers.instances["mem"] = providers.installed["mem"](storage=str(ws.world_path))
+    seen: list[tuple[int, int]] = []
+    state = LocalBackend(ws.root / "govctl.tfstate").read()
+    _, drift, diags = refresh(state, providers, 2, lambda done, total: seen.append((done, total)))
+    assert diags == [] and drift == []
+    assert seen == [(1, 3), (2, 3), (3, 3)]
