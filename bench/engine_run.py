@@ -27,16 +27,17 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import run
+
 # bench/ is on sys.path when this file is run as a script
 from engine_generate import generate
-from run import Run, govctl_command, parse_sizes, run_child, terraform_env, terraform_version
+from run import govctl_command, parse_sizes, run_child, terraform_env, terraform_version
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -50,36 +51,21 @@ LATENCY_SIZE, LATENCY_MS, LATENCY_PARALLELISM = 1000, 20, 10
 TARGET_LATENCY_S = 1.5 * LATENCY_SIZE * LATENCY_MS / 1000 / LATENCY_PARALLELISM  # 3 s
 
 
-@dataclass
-class Measure:
-    """Repeated runs of one command; `note` explains a skip, a failure or a cap."""
+@dataclass(kw_only=True)
+class Measure(run.Measure):
+    """run.Measure with a label for progress lines and a cap: a Terraform apply
+    killed at its timeout is a figure ("> N s"), not a failure."""
 
     label: str
-    command: list[str]
-    runs: list[Run] = field(default_factory=list)
-    note: str = ""
-    capped_at: float | None = None   # timed out at this many seconds (Terraform's apply)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.runs) and not self.note
-
-    @property
-    def best(self) -> float | None:
-        return min(r.seconds for r in self.runs) if self.ok else None
-
-    @property
-    def median(self) -> float | None:
-        return statistics.median(r.seconds for r in self.runs) if self.ok else None
+    capped_at: float | None = None
 
     @property
     def peak_mb(self) -> float | None:
+        # a capped run still tells its peak memory
         return max(r.peak_kib for r in self.runs) / 1024 if self.runs else None
 
     def summary(self) -> dict[str, Any]:
-        return {"ok": self.ok, "note": self.note, "capped_at_s": self.capped_at,
-                "command": self.command, "best_s": self.best, "median_s": self.median,
-                "peak_mb": self.peak_mb, "runs": [asdict(r) for r in self.runs]}
+        return {**super().summary(), "capped_at_s": self.capped_at}
 
 
 def measure(m: Measure, *, cwd: Path, env: dict[str, str], timeout: float,
@@ -128,11 +114,11 @@ def govctl_pair(label: str, gdir: Path, plan_file: Path, govctl: list[str],
     """govctl plan -refresh=false -out and govctl apply PLAN, `args.repeat` times from an
     empty state; returns both measures and the instances found in the state."""
     env = dict(os.environ)
-    plan = Measure(f"govctl plan ({label})",
-                   [*govctl, "plan", "-refresh=false", "-no-color", *extra,
+    plan = Measure(label=f"govctl plan ({label})",
+                   command=[*govctl, "plan", "-refresh=false", "-no-color", *extra,
                     "-out", str(plan_file), str(gdir)])
-    apply = Measure(f"govctl apply ({label})",
-                    [*govctl, "apply", "-no-color", *extra, str(plan_file)])
+    apply = Measure(label=f"govctl apply ({label})",
+                    command=[*govctl, "apply", "-no-color", *extra, str(plan_file)])
     found: int | None = None
     for _ in range(args.repeat):
         fresh_state(gdir, "govctl.tfstate*", ".govctl*")
@@ -154,11 +140,11 @@ def terraform_pair(size: int, tdir: Path, terraform: str | None, args: argparse.
                    ) -> tuple[Measure, Measure]:
     env = terraform_env()
     chdir = f"-chdir={tdir}"
-    plan = Measure(f"terraform plan ({size})",
-                   [terraform or "terraform", chdir, "plan", "-refresh=false", "-input=false",
-                    "-no-color", "-out=tf.plan"])
-    apply = Measure(f"terraform apply ({size})",
-                    [terraform or "terraform", chdir, "apply", "-input=false", "-no-color",
+    plan = Measure(label=f"terraform plan ({size})",
+                   command=[terraform or "terraform", chdir, "plan", "-refresh=false",
+                            "-input=false", "-no-color", "-out=tf.plan"])
+    apply = Measure(label=f"terraform apply ({size})",
+                    command=[terraform or "terraform", chdir, "apply", "-input=false", "-no-color",
                      "tf.plan"])
     if terraform is None or args.no_terraform:
         plan.note = apply.note = ("skipped: --no-terraform" if args.no_terraform

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,73 +160,71 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def plan(opts: RunOptions) -> int:
-    with _no_cycle_collection():
-        return _plan(opts)
+    return _command(_plan, opts)
 
 
 def apply(opts: RunOptions) -> int:
+    return _command(_apply, opts)
+
+
+def _command(body: Callable[[RunOptions], int], opts: RunOptions) -> int:
+    """Run a command body; every user-caused failure it raises becomes printed
+    diagnostics and an exit code, never a traceback."""
     with _no_cycle_collection():
-        return _apply(opts)
+        try:
+            return body(opts)
+        except _Stop as stop:
+            print_diagnostics(stop.diags, colour=opts.colour)
+            return stop.code
+        except DiagnosticError as exc:
+            print_diagnostics(exc.diagnostics, colour=opts.colour)
+            return 1
 
 
 def _plan(opts: RunOptions) -> int:
     console = _console(opts)
-    try:
-        module, values, diags = _load(opts)
-        backend = backend_for(module)
-        with _locked(backend, "plan", opts):
-            state = backend.read()
-            the_plan, pdiags = _make_plan(opts, module, values, state)
+    module, values, diags = _load(opts)
+    backend = backend_for(module)
+    with _locked(backend, "plan", opts):
+        state = backend.read()
+        the_plan, pdiags = _make_plan(opts, module, values, state)
+    diags += pdiags
+    print_diagnostics(diags, colour=opts.colour)
+    if _errors(diags):
+        return 1
+    _print_plan(console, the_plan)
+    if opts.out is not None:
+        from govctl.plan import planfile
+
+        planfile.write(opts.out, the_plan, _plain_vars(values))
+        console.print(f"\nSaved the plan to: {opts.out}\n\nTo perform exactly these "
+                      "actions, run the following command to apply:\n"
+                      f'    govctl apply "{opts.out}"')
+    if opts.detailed_exitcode and the_plan.has_changes:
+        return 2
+    return 0
+
+
+def _apply(opts: RunOptions) -> int:
+    console = _console(opts)
+    if opts.plan_file is not None:
+        return _apply_saved(opts, console)
+    module, values, diags = _load(opts)
+    backend = backend_for(module)
+    with _locked(backend, "apply", opts):
+        state = backend.read()
+        the_plan, pdiags = _make_plan(opts, module, values, state)
         diags += pdiags
         print_diagnostics(diags, colour=opts.colour)
         if _errors(diags):
             return 1
         _print_plan(console, the_plan)
-        if opts.out is not None:
-            from govctl.plan import planfile
-
-            planfile.write(opts.out, the_plan, _plain_vars(values))
-            console.print(f"\nSaved the plan to: {opts.out}\n\nTo perform exactly these "
-                          "actions, run the following command to apply:\n"
-                          f'    govctl apply "{opts.out}"')
-        if opts.detailed_exitcode and the_plan.has_changes:
-            return 2
-        return 0
-    except _Stop as stop:
-        print_diagnostics(stop.diags, colour=opts.colour)
-        return stop.code
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, colour=opts.colour)
-        return 1
-
-
-def _apply(opts: RunOptions) -> int:
-    console = _console(opts)
-    try:
-        if opts.plan_file is not None:
-            return _apply_saved(opts, console)
-        module, values, diags = _load(opts)
-        backend = backend_for(module)
-        with _locked(backend, "apply", opts):
-            state = backend.read()
-            the_plan, pdiags = _make_plan(opts, module, values, state)
-            diags += pdiags
-            print_diagnostics(diags, colour=opts.colour)
-            if _errors(diags):
-                return 1
-            _print_plan(console, the_plan)
-            if not the_plan.has_changes:
-                return 0
-            if not opts.auto_approve and not _confirm(console, opts):
-                console.print("\nApply cancelled.")
-                return 1
-            return _execute(console, opts, module, values, the_plan, state, backend)
-    except _Stop as stop:
-        print_diagnostics(stop.diags, colour=opts.colour)
-        return stop.code
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, colour=opts.colour)
-        return 1
+        if not the_plan.has_changes:
+            return 0
+        if not opts.auto_approve and not _confirm(console, opts):
+            console.print("\nApply cancelled.")
+            return 1
+        return _execute(console, opts, module, values, the_plan, state, backend)
 
 
 def _apply_saved(opts: RunOptions, console: Any) -> int:
