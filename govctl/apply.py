@@ -617,7 +617,7 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
                 evaluation = Result()
                 me = ModuleEval(root, inputs, Options(validate_only=False, planner=applier,
                                                       plan_time=False), root.path, evaluation)
-                _evaluate_by_generation(me, root)
+                _evaluate_by_readiness(me, root, applier)
                 me.run()
                 for fut in list(applier.futures.values()):
                     fut.exception()      # wait for everything submitted
@@ -680,16 +680,18 @@ def _still_planned(change: Change, prior: dict[str, Any] | None, proposed: dict[
     return after
 
 
-def _evaluate_by_generation(me: ModuleEval, root: m.Module) -> None:
-    """Evaluate the root module's resources a dependency generation at a time.
+def _evaluate_by_readiness(me: ModuleEval, root: m.Module, applier: Applier) -> None:
+    """Evaluate each root-module resource as soon as everything it depends on
+    is applied (dataflow order).
 
     Evaluating an instance waits for the changes it reads; in declaration order
     the first such wait would hold back every independent change declared after
-    it. By generations, all of a generation's changes are submitted before any
-    of the next generation's evaluations waits, so independent changes run
-    `parallelism` at a time.
+    it, and in generations each generation would wait for the slowest change of
+    the one before. Here a resource is evaluated, and its changes submitted, the
+    moment its last dependency finishes, so `parallelism` changes stay in flight.
     """
     import contextlib
+    import queue
 
     from govctl.config.evaluate import _Cycle
     from govctl.graph import build, resource_dependencies
@@ -697,19 +699,54 @@ def _evaluate_by_generation(me: ModuleEval, root: m.Module) -> None:
     graph, diags = build(root)
     if diags:
         return   # cycles: the plain walk reports them
-    deps = resource_dependencies(graph)
-    g: nx.DiGraph = nx.DiGraph()
-    for node, needs in deps.items():
-        if node.startswith("module."):
-            continue
-        g.add_node(node)
-        g.add_edges_from((node, d) for d in needs if not d.startswith("module."))
-    for generation in reversed(list(nx.topological_generations(g))):
-        for node in sorted(generation):
+    all_deps = resource_dependencies(graph)
+    nodes = {n for n in all_deps if not n.startswith("module.")}
+    deps = {n: needs & nodes for n, needs in all_deps.items() if n in nodes}
+    waiting = {n: len(d) for n, d in deps.items()}
+    dependents: dict[str, list[str]] = {}
+    for n, needs in deps.items():
+        for d in needs:
+            dependents.setdefault(d, []).append(n)
+    finished: queue.SimpleQueue[str] = queue.SimpleQueue()
+    ready = sorted(n for n, count in waiting.items() if count == 0)
+    left = len(deps)
+    while left:
+        for node in ready:
+            left -= 1
             res = root.resources.get(node) or root.data.get(node)
             if res is not None:
                 with contextlib.suppress(_Cycle):
                     me.instances_of(res)
+            _when_applied(applier, node, finished)
+        ready = []
+        if not left:
+            break
+        node = finished.get()          # blocks until some resource's changes are done
+        for dependent in dependents.get(node, ()):
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                ready.append(dependent)
+        ready.sort()
+
+
+def _when_applied(applier: Applier, node: str, finished: Any) -> None:
+    """Put `node` on `finished` once every change submitted for it is done."""
+    futures = [applier.futures[a] for a in applier.by_node.get(node, ())]
+    if not futures:
+        finished.put(node)
+        return
+    remaining = [len(futures)]
+    lock = threading.Lock()
+
+    def one_done(_: Future[Value]) -> None:
+        with lock:
+            remaining[0] -= 1
+            last = remaining[0] == 0
+        if last:
+            finished.put(node)
+
+    for fut in futures:
+        fut.add_done_callback(one_done)
 
 
 def _save_outputs(applier: Applier, evaluation: Result) -> None:
