@@ -364,11 +364,13 @@ class Applier:
         if main:
             self._critical += 1
         try:
-            with self.lock:
-                append_many = getattr(self.journal, "append_many", None)
-                if append_many is not None:
-                    append_many(list(entries))
-                else:
+            # not under self.lock: the journal orders its own writes, and changes
+            # finishing together then share one fsync (group commit)
+            append_many = getattr(self.journal, "append_many", None)
+            if append_many is not None:
+                append_many(list(entries))
+            else:
+                with self.lock:
                     for entry in entries:
                         self.journal.append(entry)
         finally:
