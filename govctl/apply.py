@@ -54,7 +54,7 @@ from govctl.diagnostics import Diagnostic, error
 from govctl.lang import values as V
 from govctl.lang.values import Value
 from govctl.plan.model import Action, Change, Plan
-from govctl.plan.planner import has_unknown
+from govctl.plan.planner import _message, has_unknown
 from govctl.plan.providers import ProviderSet
 from govctl.plugins.protocol import ProviderError
 from govctl.state.model import InstanceState, State
@@ -210,14 +210,18 @@ class Applier:
                 return V.unknown()
             try:
                 return from_provider(schema, provider.read_data(res.type, config))
-            except ProviderError as exc:
-                self._fail(change or Change(addr, Action.READ, "", None, None), exc.message)
+            except Exception as exc:  # a provider bug too: see _message
+                self._fail(change or Change(addr, Action.READ, "", None, None), _message(exc))
                 return V.unknown()
         if change is not None and change.action is Action.NOOP:
             self._keep_flags(change)
         if change is None or change.action is Action.NOOP or self.stop.is_set():
             current = self._current(addr)
-            return from_provider(schema, current) if current is not None else V.unknown()
+            known = self.state.instance(addr)
+            marked = change.sensitive if change is not None else \
+                {str(p[0]) for p in known.sensitive_paths if p} if known is not None else ()
+            return from_provider(schema, current, marked) if current is not None \
+                else V.unknown()
         if any(self._failed(d) for d in self._deps_of(change)):
             self._skip(change, "a change it depends on failed")
             return V.unknown()
@@ -291,7 +295,7 @@ class Applier:
                                "provider": change.provider, "type": t, "planned": new})
             else:
                 self._journal_set(change, res, new)
-            value = from_provider(schema, new)
+            value = from_provider(schema, new, change.sensitive)
             problem = _check_postconditions(checks, value)
             if problem is not None:
                 message, rng = problem
@@ -329,10 +333,10 @@ class Applier:
             self.on_event("start", change, "")
         try:
             provider.apply(change.type, change.before, None)
-        except ProviderError as exc:
+        except Exception as exc:  # a provider bug too: see _message
             what = "the new object was created, but destroying the old one failed: " \
                 if replaced is not None else ""
-            self._fail(shown, what + exc.message)
+            self._fail(shown, what + _message(exc))
             return
         if change.deposed:
             with self.lock:

@@ -100,7 +100,7 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
             config_dir=doc.get("config_dir", ""), excludes=list(doc.get("excludes", [])),
             settled=list(doc.get("settled", [])))
         return plan, _dec(doc["variables"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DiagnosticError([error("Invalid plan file",
                                      f"{source} cannot be read as a saved plan: {exc}.")]) \
             from None

@@ -213,6 +213,8 @@ class Planner:
         self.skipped: set[InstanceAddr] = set()     # configured, outside -target/-exclude
         self.diagnostics: list[Diagnostic] = []
         self.replace: set[InstanceAddr] = set()
+        # config node -> the resource/data nodes it depends on (graph.resource_dependencies)
+        self.deps: dict[str, set[str]] = {}
         for a in opts.replace:
             try:
                 self.replace.add(parse_instance(a))
@@ -254,7 +256,7 @@ class Planner:
             return inst.value
         proposed, sensitive = to_provider(schema, inst.config)
         if res.mode == "data":
-            return self._data(provider, schema, addr, key, proposed, inst)
+            return self._data(me, provider, schema, addr, key, proposed, inst)
         prior_inst = self.state.instance(addr)
         prior = prior_inst.attributes if prior_inst is not None else None
         if addr not in self.scope:
@@ -265,8 +267,8 @@ class Planner:
             proposed = dict(prior)
         try:
             result = provider.plan(res.type, prior, proposed)
-        except ProviderError as exc:
-            self._err(f"Error planning {addr}", exc.message, res.block)
+        except Exception as exc:  # a provider bug too: see _message
+            self._err(f"Error planning {addr}", _message(exc), res.block)
             return inst.value
         action, reason = self._action(addr, prior, result.planned, result.requires_replace,
                                       prior_inst.tainted if prior_inst else False)
@@ -280,8 +282,8 @@ class Planner:
             # references see its computed attributes as unknown, not the old ones
             try:
                 planned = provider.plan(res.type, None, proposed).planned
-            except ProviderError as exc:
-                self._err(f"Error planning {addr}", exc.message, res.block)
+            except Exception as exc:  # a provider bug too: see _message
+                self._err(f"Error planning {addr}", _message(exc), res.block)
                 return inst.value
         # remembered in state: only an explicit `prevent_destroy = false` lifts it
         prevent = res.lifecycle.prevent_destroy if res.lifecycle.prevent_destroy_set else \
@@ -301,7 +303,7 @@ class Planner:
             moved_from=self.repairs.moved.get(addr),
             importing=imported[0] if imported else None,
             recovered=addr in self.repairs.recovered, flags_changed=flags_changed)
-        return from_provider(schema, planned)
+        return from_provider(schema, planned, sensitive_names)
 
     def _untouched(self, addr: InstanceAddr, key: str, prior: dict[str, Any] | None,
                    schema: Any, inst: Instance) -> Value:
@@ -318,7 +320,8 @@ class Planner:
             self.changes[addr] = Change(addr, Action.NOOP, self.providers.state_name(key),
                                         prior, prior, moved_from=moved,
                                         recovered=addr in self.repairs.recovered)
-        return from_provider(schema, prior)
+        prior_inst = self.state.instance(addr)
+        return from_provider(schema, prior, _path_names(prior_inst))
 
     def _triggered(self, me: ModuleEval, inst: Instance) -> str | None:
         """The first lifecycle.replace_triggered_by reference whose instance is
@@ -344,19 +347,25 @@ class Planner:
                     return _expr_text(expr)
         return None
 
-    def _data(self, provider: Provider, schema: Any, addr: InstanceAddr, key: str,
-              config: dict[str, Any], inst: Instance) -> Value:
+    def _data(self, me: ModuleEval, provider: Provider, schema: Any, addr: InstanceAddr,
+              key: str, config: dict[str, Any], inst: Instance) -> Value:
         from govctl.plugins.schema import from_provider
 
-        if has_unknown(config):   # depends on values known only after apply
+        for expr in inst.resource.depends_on:
+            me.eval(expr)         # evaluation is lazy: this plans what it references
+        mine = self.deps.get(addr.config_node, set())
+        pending = any(c.action is not Action.NOOP and a.config_node in mine
+                      for a, c in self.changes.items())
+        if has_unknown(config) or pending:   # depends on values known only after apply
             self.changes[addr] = Change(addr, Action.READ, self.providers.state_name(key),
                                         None, config, reason="depends on values known only "
-                                        "after apply")
+                                        "after apply" if not pending else "depends on a "
+                                        "resource with changes not yet applied")
             return inst.value
         try:
             data = provider.read_data(addr.resource.type, config)
-        except ProviderError as exc:
-            self._err(f"Error reading {addr}", exc.message, inst.resource.block)
+        except Exception as exc:  # a provider bug too: see _message
+            self._err(f"Error reading {addr}", _message(exc), inst.resource.block)
             return inst.value
         return from_provider(schema, data)
 
@@ -432,6 +441,19 @@ def _expr_text(expr: ast.Expr) -> str:
     return expr.src.data[expr.start:expr.end].decode("utf-8", "replace")
 
 
+def _message(exc: Exception) -> str:
+    """A provider's error for the user; an exception other than ProviderError is
+    the provider's bug, reported as such instead of a traceback."""
+    if isinstance(exc, ProviderError):
+        return exc.message
+    return f"the provider failed unexpectedly: {exc!r}"
+
+
+def _path_names(inst: InstanceState | None) -> set[str]:
+    """The attributes an instance's state records as sensitive."""
+    return {str(p[0]) for p in inst.sensitive_paths if p} if inst is not None else set()
+
+
 def _schema_sensitive(schema: Any) -> set[str]:
     return {name for name, a in schema.attributes.items() if a.sensitive}
 
@@ -465,8 +487,8 @@ def refresh(state: State, providers: ProviderSet, parallelism: int,
             return addr, rs, inst, None, f"provider {rs.provider} is not available"
         try:
             return addr, rs, inst, provider.read(addr.resource.type, inst.attributes), None
-        except ProviderError as exc:
-            return addr, rs, inst, inst.attributes, exc.message
+        except Exception as exc:  # a provider bug too: see _message
+            return addr, rs, inst, inst.attributes, _message(exc)
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         results = []
@@ -533,10 +555,10 @@ def resolve_intents(state: State, providers: ProviderSet) -> tuple[
             continue
         try:
             found = provider.find(intent.type, intent.planned)
-        except ProviderError as exc:
+        except Exception as exc:  # a provider bug too: see _message
             diags.append(error(f"Cannot settle the interrupted create of {addr}",
                                f"Looking for the object a previous run started creating "
-                               f"failed: {exc.message}"))
+                               f"failed: {_message(exc)}"))
             continue
         state.settle(text)
         current = state.instance(addr)
@@ -586,8 +608,8 @@ def import_object(provider: Provider, addr: InstanceAddr, id_: str,
     """Read an existing object by id for `addr` (import block or command)."""
     try:
         obj = provider.import_(addr.resource.type, id_)
-    except ProviderError as exc:
-        return None, [error(f"Error importing {addr}", exc.message, rng)]
+    except Exception as exc:  # a provider bug too: see _message
+        return None, [error(f"Error importing {addr}", _message(exc), rng)]
     if obj is None:
         return None, [error(
             "Cannot import non-existent remote object",
@@ -709,6 +731,7 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     repairs.importing, impdiags = _imports(root, probe, state, providers, scope)
     diags += impdiags
     planner = Planner(root, state, providers, opts, scope, repairs)
+    planner.deps = deps
     me = ModuleEval(root, inputs, Options(validate_only=False, planner=planner,
                                           plan_timestamp=plan_timestamp),
                     root.path, result)

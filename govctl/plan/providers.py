@@ -44,9 +44,11 @@ class ProviderSet:
             provider = cls()
             try:
                 provider.configure(config)
-            except ProviderError as exc:
+            except Exception as exc:  # a provider bug too: reported, not raised
+                message = exc.message if isinstance(exc, ProviderError) else \
+                    f"the provider failed unexpectedly: {exc!r}"
                 self.diagnostics.append(error(f'Invalid provider configuration for "{key}"',
-                                              exc.message, pc.block.def_range))
+                                              message, pc.block.def_range))
                 continue
             self.instances[key] = provider
 
@@ -69,7 +71,7 @@ class ProviderSet:
             provider = cls()
             try:
                 provider.configure({})
-            except ProviderError:
+            except Exception:  # a provider bug too: the provider is not available
                 return None
             self.instances[key] = provider
             return provider

@@ -17,7 +17,7 @@ import enum
 import functools
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from decimal import Decimal
@@ -532,15 +532,18 @@ def _to_py(val: Value, path: AttrPath, sensitive: set[AttrPath]) -> Any:
 
 # --- provider -> engine ---------------------------------------------------------
 
-def from_provider(schema: BlockSchema, data: Mapping[str, Any] | None) -> Value:
+def from_provider(schema: BlockSchema, data: Mapping[str, Any] | None,
+                  sensitive: Iterable[str] = ()) -> Value:
     """A typed object value for provider data; the schema's sensitive attributes
-    are marked. Data that does not fit the schema is the provider's bug and
-    raises ProviderError naming the attribute."""
+    are marked, and so are the attributes named in `sensitive` (those whose
+    configuration carried a sensitive value). Data that does not fit the schema
+    is the provider's bug and raises ProviderError naming the attribute."""
     data = data or {}
+    marked = set(sensitive)
     attrs: dict[str, Value] = {}
     for name, a in schema.attributes.items():
         val = _from_py(data.get(name), a.type, (name,))
-        attrs[name] = val.mark({SENSITIVE}) if a.sensitive else val
+        attrs[name] = val.mark({SENSITIVE}) if a.sensitive or name in marked else val
     for name, nb in schema.blocks.items():
         attrs[name] = _nested_from_py(nb, data.get(name), name)
     return V.obj(attrs)
