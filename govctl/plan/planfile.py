@@ -114,3 +114,9 @@ def write(path: Path, plan: Plan, variables: dict[str, Any]) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    # the rename itself must survive a crash, as for the state file
+    dir_fd = os.open(path.parent or Path("."), os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

@@ -123,7 +123,7 @@ def _attr(name: str, width: int, c: Change, old: Any, new: Any, had: bool, has: 
         return []
     policy = _policy_diff(old, new, sensitive)
     if policy is not None:
-        return [("yellow", f"{pad}~ {key} = jsonencode({forces.strip()}")] + \
+        return [("yellow", f"{pad}~ {key} = jsonencode({forces}")] + \
             [(st, pad + "    " + t) for st, t in policy] + [("", pad + "    )")]
     if not had or old is None:
         return [("green", f"{pad}+ {key} = {_fmt(new, sensitive, indent)}{forces}")]
