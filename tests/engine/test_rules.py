@@ -97,3 +97,27 @@ def test_refresh_reports_progress(ws):
     _, drift, diags = refresh(state, providers, 2, lambda done, total: seen.append((done, total)))
     assert diags == [] and drift == []
     assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_policy_documents_are_diffed_statement_by_statement(ws):
+    cfg = """
+        resource "mem_policy" "p" {
+          name   = "p"
+          policy = jsonencode({
+            Version   = "2012-10-17"
+            Statement = [%s]
+          })
+        }
+    """
+    read = '{ Sid = "Read", Effect = "Allow", Action = ["s3:GetObject"], Resource = "*" }'
+    write = '{ Sid = "Write", Effect = "Allow", Action = ["s3:PutObject"], Resource = "*" }'
+    ws.write(cfg % read)
+    assert ws.apply()[0] == 0
+    ws.write(cfg % f"{read}, {write}")
+    _, out, _ = ws.plan()
+    assert "~ policy = jsonencode(" in out
+    assert '+ statement {"Action": ["s3:PutObject"]' in out
+    assert "Read" not in out.split("jsonencode(")[1].split(")")[0]   # unchanged: not shown
+    ws.write(cfg % write)
+    _, out, _ = ws.plan()
+    assert '- statement {"Action": ["s3:GetObject"]' in out
