@@ -126,3 +126,13 @@ def test_console_works_without_configuration(tmp_path):
                          io.StringIO('upper("x")\n[for i in range(3) : i * i]\n'), out)
     assert status == 0
     assert out.getvalue() == '"X"\n[\n  0,\n  1,\n  4,\n]\n'
+
+
+def test_validate_checks_resources_against_installed_provider_schemas(write_config, capsys):
+    d = write_config({"main.hcl": 'resource "mem_object" "a" {\n  nme = "x"\n}\n'
+                                  'resource "nobody_thing" "b" {\n  anything = 1\n}\n'})
+    assert main(["validate", "-no-color", str(d)]) == 1
+    err = capsys.readouterr().err
+    assert 'An argument named "nme" is not expected in mem_object. Did you mean "name"?' in err
+    assert 'The argument "name" is required in mem_object' in err
+    assert "nobody_thing" not in err    # no provider installed for it: left to init

@@ -13,6 +13,7 @@ from pathlib import Path
 from govctl.config.evaluate import Options, evaluate_config
 from govctl.config.loader import load_config
 from govctl.config.parallel import validate as parallel_validate
+from govctl.config.schemas import check_schemas
 from govctl.diagnostics import Diagnostic, Severity
 from govctl.render.diagnostics import print_diagnostics, validate_json
 
@@ -41,6 +42,7 @@ def _check(directory: Path, parallel: bool) -> list[Diagnostic]:
         module, diags = load_config(directory)
         if not any(d.severity is Severity.ERROR for d in diags):
             diags = diags + evaluate_config(module, {}, Options(validate_only=True)).diagnostics
+            diags += check_schemas(module)
     return sorted(diags, key=_position)
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from govctl.config.evaluate import Options, evaluate_config
 from govctl.config.loader import config_files, decode_module, finish_root, parse_files
+from govctl.config.schemas import check_schemas
 from govctl.diagnostics import Diagnostic, Severity, error
 from govctl.hcl import ast
 from govctl.hcl.source import SourceFile
@@ -141,7 +142,7 @@ def _check(root: Path, files: list[ast.File], own: frozenset[str], module_wide: 
         return diags
     result = evaluate_config(module, {}, Options(validate_only=True, own_files=own,
                                                  module_wide=module_wide))
-    return diags + result.diagnostics
+    return diags + result.diagnostics + check_schemas(module, own)
 
 
 def skeleton(f: ast.File) -> Skeleton:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from itertools import zip_longest
@@ -183,12 +183,16 @@ def _origin(ep: EntryPoint) -> str:
     return f"{ep.value} in {where}"
 
 
-def discover(group: str = GROUP) -> Discovered:
-    """Load every entry point of `group`; one diagnostic per plugin that cannot be used."""
+def discover(group: str = GROUP, only: Collection[str] | None = None) -> Discovered:
+    """Load every entry point of `group` (or those registered under the names in
+    `only`: importing a plugin can cost more than the check that needs it);
+    one diagnostic per plugin that cannot be used."""
     found = Discovered()
     eps = sorted(entry_points(group=group),
                  key=lambda e: (e.name, e.dist.name if e.dist is not None else ""))
     for ep in eps:
+        if only is not None and ep.name not in only:
+            continue
         cls = _load(ep, found.diagnostics)
         if cls is None:
             continue
@@ -242,10 +246,10 @@ def _load(ep: EntryPoint, diags: list[Diagnostic]) -> type[Provider] | None:
     return obj  # type: ignore[no-any-return]
 
 
-def installed() -> dict[str, type[Provider]]:
+def installed(only: Collection[str] | None = None) -> dict[str, type[Provider]]:
     """Installed providers by name; plugins that fail to load are left out
     (discover() reports why)."""
-    return discover().providers
+    return discover(only=only).providers
 
 
 # --- required_providers ---------------------------------------------------------

@@ -82,3 +82,17 @@ def test_duplicates_across_halves_are_reported_once(write_config):
     assert _keys(par) == _keys(serial)
     assert [s for s, _, _ in _keys(par)] == ['Duplicate resource "aws_s3_bucket" configuration']
     assert par[0].range.filename.endswith("b.hcl")
+
+
+def test_parallel_checks_provider_schemas_like_serial(write_config):
+    d = write_config({
+        "a.hcl": 'resource "mem_object" "a" {\n  nme = "x"\n}\n',
+        "b.hcl": 'resource "mem_object" "b" {\n  name = "b"\n  arn = "set"\n}\n',
+    })
+    serial = check(d, parallel=False)
+    par = parallel.validate(d, min_bytes=0)
+    assert par is not None
+    assert sorted(_keys(par)) == sorted(_keys(serial))
+    assert {s for s, _, _ in _keys(serial)} == {
+        "Unsupported argument", "Missing required argument",
+        "Value for unconfigurable attribute"}
