@@ -283,9 +283,10 @@ class Journal:
         self._base = (lineage, serial)
         self._fd: int | None = None
         self.mutex = threading.RLock()
-        self._flush = threading.Lock()
-        self._written = 0      # append calls written to the file
-        self._flushed = 0      # of those, how many an fsync has covered
+        self._queue_lock = threading.Lock()
+        self._pending: list[tuple[bytes, threading.Event, list[BaseException]]] = []
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
 
     # --- entries -----------------------------------------------------------
     def append(self, entry: dict[str, Any]) -> None:
@@ -307,23 +308,52 @@ class Journal:
                                           indent=None) + b"\n")
             except EncodeError as exc:
                 raise ValueError(f"cannot journal {entry.get('kind')} entry: {exc}") from exc
+        data = b"".join(lines)
+        if threading.current_thread() is threading.main_thread():
+            self._write_now(data)
+            return
+        # From worker threads: group commit through one writer thread. Each
+        # caller waits for its own flush; the writer writes every pending batch
+        # with one write and one fsync, so ten threads finishing changes at once
+        # cost one flush instead of a convoy on a lock (measured: most of a
+        # 1,000-change apply's time went to that convoy).
+        done = threading.Event()
+        failure: list[BaseException] = []
+        with self._queue_lock:
+            self._pending.append((data, done, failure))
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._write_batches,
+                                                name="govctl-journal", daemon=True)
+                self._writer.start()
+            self._wake.set()
+        done.wait()
+        if failure:
+            raise failure[0]
+
+    def _write_now(self, data: bytes) -> None:
         with self.mutex:
             if self._fd is None:
                 self._open()
             assert self._fd is not None
-            fd = self._fd
-            _write_all(fd, b"".join(lines))
-            self._written += 1
-            mine = self._written
-        # group commit: one fsync covers every entry written before it, so
-        # concurrent changes share flushes instead of queueing for one each
-        with self._flush:
-            if self._flushed >= mine:
-                return
-            with self.mutex:
-                upto = self._written
-            os.fsync(fd)
-            self._flushed = upto
+            _write_all(self._fd, data)
+            os.fsync(self._fd)
+
+    def _write_batches(self) -> None:
+        while True:
+            self._wake.wait(timeout=1.0)
+            with self._queue_lock:
+                batch, self._pending = self._pending, []
+                self._wake.clear()
+                if not batch:
+                    self._writer = None
+                    return
+            try:
+                self._write_now(b"".join(data for data, _, _ in batch))
+            except BaseException as exc:  # every waiter learns the write failed
+                for _, _, failure in batch:
+                    failure.append(exc)
+            for _, done, _ in batch:
+                done.set()
 
     def _open(self) -> None:
         """Create the journal whole: header written and flock taken before the file
