@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     _state_flag(o)
     _flag(o, "no-color", dest="no_color", action="store_true")
 
+    sh = sub.add_parser("show", help="show a saved plan or the state")
+    sh.add_argument("plan_file", nargs="?", default=None, type=Path, metavar="PLANFILE")
+    _flag(sh, "json", action="store_true", help="Terraform's JSON plan or state "
+          "representation, sensitive values included")
+    _state_flag(sh)
+    _flag(sh, "no-color", dest="no_color", action="store_true")
+
     im = sub.add_parser("import", help="bring an existing object under govctl's management")
     im.add_argument("addr", metavar="ADDR")
     im.add_argument("id", metavar="ID")
@@ -317,6 +324,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return providers.run(args.dir, colour)
         if args.command in ("state", "output", "force-unlock"):
             return _state_command(args, colour)
+        if args.command == "show":
+            from govctl.commands import show
+
+            backend: Any = None
+            if args.plan_file is None:
+                backend = _state_backend(Path("."), args.state_path, colour)
+                if backend is None:
+                    return 1
+            return show.run(args.plan_file, backend, args.json, colour)
         if args.command == "import":
             import importlib
 
