@@ -12,10 +12,7 @@ own facts (moves, imports, recovered and deposed objects) are under the key
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from decimal import Decimal
 from typing import Any
 
 from govctl import __version__
@@ -330,53 +327,8 @@ def state_json(state: Any) -> dict[str, Any]:
 
 # --- encoding ----------------------------------------------------------------
 def dumps(doc: Any) -> str:
-    """Compact JSON, as Terraform prints it, with Decimal as exact JSON numbers."""
-    parts: list[str] = []
-    _encode(doc, parts)
-    return "".join(parts)
+    """Compact JSON, as Terraform prints it, with Decimal as exact JSON numbers
+    (the state file's encoder, which already does both)."""
+    from govctl.state.jsonenc import encode
 
-
-def _encode(v: Any, out: list[str]) -> None:
-    if v is None or v is UNKNOWN:
-        out.append("null")
-    elif v is True:
-        out.append("true")
-    elif v is False:
-        out.append("false")
-    elif isinstance(v, str):
-        out.append(json.dumps(v))
-    elif isinstance(v, int):
-        out.append(str(v))
-    elif isinstance(v, Decimal):
-        if not v.is_finite():
-            raise ValueError(f"{v} cannot be written as a JSON number")
-        out.append(_decimal(v))
-    elif isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError(f"{v} cannot be written as a JSON number")
-        out.append(repr(v))
-    elif isinstance(v, dict):
-        out.append("{")
-        for i, (k, x) in enumerate(v.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(str(k)))
-            out.append(":")
-            _encode(x, out)
-        out.append("}")
-    elif isinstance(v, list | tuple):
-        out.append("[")
-        for i, x in enumerate(v):
-            if i:
-                out.append(",")
-            _encode(x, out)
-        out.append("]")
-    else:
-        raise TypeError(f"cannot encode {type(v).__name__} as JSON")
-
-
-def _decimal(d: Decimal) -> str:
-    if d == d.to_integral_value() and abs(d.adjusted()) < 40:
-        return str(int(d))
-    text = str(d.normalize()) if d.adjusted() < -6 or d.adjusted() > 40 else format(d, "f")
-    return text.replace("E", "e")
+    return encode(doc, indent=None)
