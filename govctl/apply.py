@@ -756,6 +756,7 @@ def _when_applied(applier: Applier, node: str, finished: Any) -> None:
 
 
 def _save_outputs(applier: Applier, evaluation: Result) -> None:
+    from govctl.lang.types import to_json
     from govctl.state.model import OutputState
 
     outputs = {}
@@ -763,7 +764,7 @@ def _save_outputs(applier: Applier, evaluation: Result) -> None:
         if not val.is_wholly_known():
             continue
         plain, marks = val.unmark_deep()
-        outputs[name] = OutputState(plain.to_python(), _type_json(plain),
+        outputs[name] = OutputState(plain.to_python(), to_json(plain.type),
                                     V.SENSITIVE in marks)
     with applier.lock:
         applier.state.outputs = outputs
@@ -771,34 +772,3 @@ def _save_outputs(applier: Applier, evaluation: Result) -> None:
         k: {"value": o.value, "type": o.type, "sensitive": o.sensitive}
         for k, o in outputs.items()}})
 
-
-def _type_json(v: Value) -> Any:
-    from govctl.lang.types import (
-        BOOL,
-        NUMBER,
-        STRING,
-        ListType,
-        MapType,
-        ObjectType,
-        SetType,
-        TupleType,
-    )
-
-    t = v.type
-
-    def conv(t: Any) -> Any:
-        if t is STRING:
-            return "string"
-        if t is NUMBER:
-            return "number"
-        if t is BOOL:
-            return "bool"
-        if isinstance(t, ListType | SetType | MapType):
-            return [t.kind, conv(t.elem)]
-        if isinstance(t, TupleType):
-            return ["tuple", [conv(e) for e in t.elems]]
-        if isinstance(t, ObjectType):
-            return ["object", {k: conv(a) for k, a in t.attrs.items()}]
-        return "dynamic"
-
-    return conv(t)

@@ -187,3 +187,34 @@ def type_string(t: Type, indent: int = 0) -> str:
         return "object({})"
     inner = "".join(f"{pad}{k}: {type_string(v, indent + 1)},\n" for k, v in t.attrs.items())
     return f"object({{\n{inner}{end}}})"
+
+
+def to_json(t: Type) -> Any:
+    """Terraform's JSON type notation ("string", ["list", "number"], ["object", {...}]),
+    as state files and JSON plans record types."""
+    if isinstance(t, Primitive):
+        return t.name
+    if isinstance(t, _Elem):
+        return [t.kind, to_json(t.elem)]
+    if isinstance(t, TupleType):
+        return ["tuple", [to_json(e) for e in t.elems]]
+    if isinstance(t, ObjectType):
+        return ["object", {k: to_json(a) for k, a in t.attrs.items()}]
+    return "dynamic"
+
+
+def from_json(data: Any) -> Type | None:
+    """The inverse of to_json; None for notation it does not recognise."""
+    if isinstance(data, str):
+        return {"string": STRING, "number": NUMBER, "bool": BOOL, "dynamic": DYNAMIC}.get(data)
+    if isinstance(data, list) and len(data) == 2:
+        kind, arg = data
+        elem = {"list": ListType, "set": SetType, "map": MapType}.get(kind)
+        if elem is not None:
+            inner = from_json(arg)
+            return elem(inner if inner is not None else DYNAMIC)
+        if kind == "tuple" and isinstance(arg, list):
+            return TupleType([from_json(a) or DYNAMIC for a in arg])
+        if kind == "object" and isinstance(arg, dict):
+            return ObjectType({k: from_json(a) or DYNAMIC for k, a in arg.items()})
+    return None

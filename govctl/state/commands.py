@@ -455,22 +455,14 @@ def _raw(name: str, value: Any, type_json: Any) -> str | Diagnostic:
 
 
 def _lang_type(t: Any, value: Any) -> Any:
-    """Terraform's JSON type notation -> a govctl.lang type (dynamic when unrecognised)."""
+    """Terraform's JSON type notation -> a govctl.lang type (from the value when
+    the notation is not recognised)."""
     from govctl.lang import types as T
     from govctl.lang.values import from_python
 
-    prim = {"string": T.STRING, "number": T.NUMBER, "bool": T.BOOL, "dynamic": T.DYNAMIC}
-    if isinstance(t, str):
-        return prim.get(t, T.DYNAMIC)
-    if isinstance(t, list) and len(t) == 2:
-        kind, arg = t
-        elem = {"list": T.ListType, "set": T.SetType, "map": T.MapType}.get(kind)
-        if elem is not None:
-            return elem(_lang_type(arg, None))
-        if kind == "tuple" and isinstance(arg, list):
-            return T.TupleType([_lang_type(a, None) for a in arg])
-        if kind == "object" and isinstance(arg, dict):
-            return T.ObjectType({k: _lang_type(a, None) for k, a in arg.items()})
+    known = T.from_json(t)
+    if known is not None:
+        return known
     return from_python(value).type if value is not None else T.DYNAMIC
 
 
