@@ -612,9 +612,10 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
     `on_interrupt(n)` is called on the n-th SIGINT, for the caller to tell the user."""
     applier = Applier(plan, state, journal, providers, parallelism, on_event)
     result = applier.result
-    probe = ModuleEval(root, inputs, Options(validate_only=False), root.path, Result())
-    providers.configure(probe)
-    result.diagnostics += providers.diagnostics
+    if not providers.configured:   # a saved plan: nothing has configured them yet
+        probe = ModuleEval(root, inputs, Options(validate_only=False), root.path, Result())
+        providers.configure(probe)
+        result.diagnostics += providers.diagnostics
     try:
         with _interrupts(applier, on_interrupt):
             applier.persist_drift(plan.drift)

@@ -114,14 +114,15 @@ _ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "cyan": "
          "bold": "\x1b[1m", "bold green": "\x1b[1;32m"}
 
 
-def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any) -> Any:
+def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any,
+               providers: Any = None) -> Any:
     import datetime
 
     from govctl.plan.planner import PlanOptions, make_plan
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with _refresh_progress(opts) as progress:
-        plan, diags = make_plan(module, values, state, _providers(module),
+        plan, diags = make_plan(module, values, state, providers or _providers(module),
                                 PlanOptions(opts.mode, opts.refresh, opts.targets,
                                             opts.excludes, opts.replace, opts.parallelism,
                                             progress), now)
@@ -211,9 +212,10 @@ def _apply(opts: RunOptions) -> int:
         return _apply_saved(opts, console)
     module, values, diags = _load(opts)
     backend = backend_for(module)
+    providers = _providers(module)      # configured once, for the plan and the apply
     with _locked(backend, "apply", opts):
         state = backend.read()
-        the_plan, pdiags = _make_plan(opts, module, values, state)
+        the_plan, pdiags = _make_plan(opts, module, values, state, providers)
         diags += pdiags
         print_diagnostics(diags, colour=opts.colour)
         if _errors(diags):
@@ -224,7 +226,7 @@ def _apply(opts: RunOptions) -> int:
         if not opts.auto_approve and not _confirm(console, opts):
             console.print("\nApply cancelled.")
             return 1
-        return _execute(console, opts, module, values, the_plan, state, backend)
+        return _execute(console, opts, module, values, the_plan, state, backend, providers)
 
 
 def _apply_saved(opts: RunOptions, console: Any) -> int:
@@ -265,7 +267,7 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
 
 
 def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any],
-             the_plan: Any, state: Any, backend: Any) -> int:
+             the_plan: Any, state: Any, backend: Any, providers: Any = None) -> int:
     from govctl.apply import apply_plan
     from govctl.plan.model import Action
     from govctl.plan.providers import ProviderSet  # noqa: F401 - typing aid
@@ -293,7 +295,8 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
 
     journal = backend.journal()
     working = state.copy()
-    result = apply_plan(module, values, the_plan, working, journal, _providers(module),
+    result = apply_plan(module, values, the_plan, working, journal,
+                        providers or _providers(module),
                         opts.parallelism, event, interrupted)
     backend.fold(state)
     print_diagnostics(result.diagnostics, colour=opts.colour)

@@ -30,10 +30,16 @@ class ProviderSet:
     root: m.Module
     instances: dict[str, Provider] = field(default_factory=dict)   # "aws" / "aws.west"
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    configured: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def configure(self, me: ModuleEval) -> None:
-        """Evaluate and configure every provider block of the root module."""
+        """Evaluate and configure every provider block of the root module, once:
+        a command that plans and then applies configures each provider one time
+        (configuring can be a remote call, e.g. assuming a role)."""
+        if self.configured:
+            return
+        self.configured = True
         for key, pc in self.root.providers.items():
             cls = self.installed.get(pc.name)
             if cls is None:

@@ -121,3 +121,12 @@ def test_policy_documents_are_diffed_statement_by_statement(ws):
     ws.write(cfg % write)
     _, out, _ = ws.plan()
     assert '- statement {"Action": ["s3:GetObject"]' in out
+
+
+def test_apply_configures_each_provider_once(ws):
+    from govctl.plugins.testing import InMemoryProvider
+
+    ws.write('resource "mem_object" "a" {\n  name = "a"\n}\n')
+    assert ws.apply()[0] == 0      # plans, then applies, in one command
+    assert [c for c in InMemoryProvider.calls if c[0] == "configure"] == [
+        ("configure", None, None)]
