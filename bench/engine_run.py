@@ -22,7 +22,6 @@ Results are printed as a table and written to bench/out/engine_results.json.
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
 import platform
@@ -37,7 +36,7 @@ import run
 
 # bench/ is on sys.path when this file is run as a script
 from engine_generate import generate
-from run import govctl_command, parse_sizes, run_child, terraform_env, terraform_version
+from run import parse_sizes, run_child, terraform_env
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -303,14 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    compileall.compile_dir(str(REPO / "govctl"), quiet=1)
-    govctl = govctl_command()
-    terraform = shutil.which("terraform")
-    tf_version = terraform_version(terraform) if terraform else None
-    print(f"govctl: {' '.join(govctl)}")
-    print(f"terraform: {terraform} ({tf_version})" if terraform
-          else "terraform: not on PATH, its columns are skipped")
+    govctl, terraform, tf_version = run.start()
 
     base = args.keep or OUT / "engine_work"
     rows: list[dict[str, Any]] = []

@@ -267,6 +267,21 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
+def start() -> tuple[list[str], str | None, str | None]:
+    """What every benchmark does first: the output folder, govctl measured as
+    installed (bytecode written: an environment with PYTHONDONTWRITEBYTECODE
+    would otherwise compile it afresh on every run), and the tools, printed."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    compileall.compile_dir(str(REPO / "govctl"), quiet=1)
+    govctl = govctl_command()
+    terraform = shutil.which("terraform")
+    tf_version = terraform_version(terraform) if terraform else None
+    print(f"govctl: {' '.join(govctl)}")
+    print(f"terraform: {terraform} ({tf_version})" if terraform
+          else "terraform: not on PATH, its columns are skipped")
+    return govctl, terraform, tf_version
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=parse_sizes, default=[1000, 5000, 10000],
@@ -281,16 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
 
-    OUT.mkdir(parents=True, exist_ok=True)
-    # measure govctl as installed: with its bytecode written (an environment with
-    # PYTHONDONTWRITEBYTECODE would otherwise compile it afresh on every run)
-    compileall.compile_dir(str(REPO / "govctl"), quiet=1)
-    govctl = govctl_command()
-    terraform = shutil.which("terraform")
-    tf_version = terraform_version(terraform) if terraform else None
-    print(f"govctl: {' '.join(govctl)}")
-    print(f"terraform: {terraform} ({tf_version})" if terraform
-          else "terraform: not on PATH, its columns are skipped")
+    govctl, terraform, tf_version = start()
 
     version = Measure([*govctl, "--version"])
     for _ in range(VERSION_RUNS):

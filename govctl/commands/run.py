@@ -188,12 +188,9 @@ def _plan(opts: RunOptions) -> int:
     backend = backend_for(module)
     with _locked(backend, "plan", opts):
         state = backend.read()
-        the_plan, pdiags = _make_plan(opts, module, values, state)
-    diags += pdiags
-    print_diagnostics(diags, colour=opts.colour)
-    if _errors(diags):
+        the_plan = _plan_and_show(console, opts, module, values, state, diags)
+    if the_plan is None:
         return 1
-    _print_plan(console, the_plan)
     if opts.out is not None:
         from govctl.plan import planfile
 
@@ -206,6 +203,19 @@ def _plan(opts: RunOptions) -> int:
     return 0
 
 
+def _plan_and_show(console: Any, opts: RunOptions, module: Any, values: dict[str, Any],
+                   state: Any, diags: list[Diagnostic], providers: Any = None) -> Any:
+    """Plan, print the diagnostics (with those of loading) and the plan; None
+    when there were errors, which leave nothing to apply or save."""
+    the_plan, pdiags = _make_plan(opts, module, values, state, providers)
+    diags = diags + pdiags
+    print_diagnostics(diags, colour=opts.colour)
+    if _errors(diags):
+        return None
+    _print_plan(console, the_plan)
+    return the_plan
+
+
 def _apply(opts: RunOptions) -> int:
     console = _console(opts)
     if opts.plan_file is not None:
@@ -215,12 +225,9 @@ def _apply(opts: RunOptions) -> int:
     providers = _providers(module)      # configured once, for the plan and the apply
     with _locked(backend, "apply", opts):
         state = backend.read()
-        the_plan, pdiags = _make_plan(opts, module, values, state, providers)
-        diags += pdiags
-        print_diagnostics(diags, colour=opts.colour)
-        if _errors(diags):
+        the_plan = _plan_and_show(console, opts, module, values, state, diags, providers)
+        if the_plan is None:
             return 1
-        _print_plan(console, the_plan)
         if not the_plan.has_changes:
             return 0
         if not opts.auto_approve and not _confirm(console, opts):
