@@ -105,6 +105,15 @@ def _targets(texts: Sequence[str], diags: list[Diagnostic]) -> list[Target]:
     return out
 
 
+def _prepare(backend: Backend, texts: Sequence[str]) -> tuple[list[Target], list[Diagnostic]]:
+    """The addresses parsed, and a state to read; or why not."""
+    diags: list[Diagnostic] = []
+    targets = _targets(texts, diags)
+    if not diags and not backend.exists():
+        diags.append(_no_state(backend))
+    return targets, diags
+
+
 def _fail(diags: Sequence[Diagnostic]) -> int:
     print_diagnostics(diags)
     return 1
@@ -129,12 +138,9 @@ def _no_match(target: Target) -> Diagnostic:
 
 def state_list(backend: Backend, addresses: Sequence[str] = ()) -> int:
     """Every instance address, or those within the given addresses, one a line."""
-    diags: list[Diagnostic] = []
-    targets = _targets(addresses, diags)
+    targets, diags = _prepare(backend, addresses)
     if diags:
         return _fail(diags)
-    if not backend.exists():
-        return _fail([_no_state(backend)])
     try:
         state = backend.read()
     except DiagnosticError as exc:
@@ -147,13 +153,10 @@ def state_list(backend: Backend, addresses: Sequence[str] = ()) -> int:
 
 def state_show(backend: Backend, addr: str) -> int:
     """One instance's attributes in HCL-like form; sensitive ones redacted."""
-    diags: list[Diagnostic] = []
-    targets = _targets([addr], diags)
+    targets, diags = _prepare(backend, [addr])
     if diags:
         return _fail(diags)
     target = targets[0]
-    if not backend.exists():
-        return _fail([_no_state(backend)])
     try:
         state = backend.read()
     except DiagnosticError as exc:
@@ -250,12 +253,9 @@ def state_rm(backend: Backend, addrs: Sequence[str], lock_timeout: float = 0.0,
              lock: bool = True) -> int:
     """Forget instances (the cloud objects stay). All addresses must match, or
     nothing is removed."""
-    diags: list[Diagnostic] = []
-    targets = _targets(addrs, diags)
+    targets, diags = _prepare(backend, addrs)
     if diags:
         return _fail(diags)
-    if not backend.exists():
-        return _fail([_no_state(backend)])
     try:
         with _locked(backend, "state rm", lock_timeout, lock):
             state = backend.read()
@@ -282,12 +282,9 @@ def state_mv(backend: Backend, src: str, dst: str, lock_timeout: float = 0.0,
              lock: bool = True) -> int:
     """Move an instance, a resource or a module to another address; refuses to
     overwrite anything there."""
-    diags: list[Diagnostic] = []
-    targets = _targets([src, dst], diags)
+    targets, diags = _prepare(backend, [src, dst])
     if diags:
         return _fail(diags)
-    if not backend.exists():
-        return _fail([_no_state(backend)])
     s, d = targets
     try:
         with _locked(backend, "state mv", lock_timeout, lock):
