@@ -183,10 +183,7 @@ def index(coll: Value, key: Value, node: ast.Node) -> Value:
                     "separate index or key to select with, so it's only possible to perform "
                     "operations across all elements of the set.")
     if isinstance(t, ListType | TupleType):
-        try:
-            k = convert(key, NUMBER)
-        except ConversionError as exc:
-            raise _fail(node, "Invalid index", f"{_BAD_KEY}: {exc.describe()}.") from None
+        k = _index_key(key, NUMBER, node)
         if k.unknown or coll.unknown:
             return V.unknown(t.elem if isinstance(t, ListType) else DYNAMIC, marks)
         n = k.v
@@ -206,10 +203,7 @@ def index(coll: Value, key: Value, node: ast.Node) -> Value:
                         "of the collection.")
         return items[i].mark(marks)
     if isinstance(t, MapType | ObjectType):
-        try:
-            k = convert(key, STRING)
-        except ConversionError as exc:
-            raise _fail(node, "Invalid index", f"{_BAD_KEY}: {exc.describe()}.") from None
+        k = _index_key(key, STRING, node)
         if k.unknown or coll.unknown:
             return V.unknown(t.elem if isinstance(t, MapType) else DYNAMIC, marks)
         if k.v not in coll.v:
@@ -220,6 +214,14 @@ def index(coll: Value, key: Value, node: ast.Node) -> Value:
             raise _fail(node, "Invalid index", f"{_BAD_KEY}.{extra}")
         return coll.v[k.v].mark(marks)
     raise _fail(node, "Invalid index", "This value does not have any indices.")
+
+
+def _index_key(key: Value, want: Type, node: ast.Node) -> Value:
+    """A key converted to what the collection is indexed by (number or string)."""
+    try:
+        return convert(key, want)
+    except ConversionError as exc:
+        raise _fail(node, "Invalid index", f"{_BAD_KEY}: {exc.describe()}.") from None
 
 
 def _splat(e: ast.Splat, scope: Scope) -> Value:
