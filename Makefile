@@ -8,10 +8,10 @@ EXAMPLE ?= examples/ml-platform
 
 .PHONY: run test lint bench clean compile
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml providers/aws/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev]' -e 'providers/aws[sandbox]'
 	touch $@
 
 # Bytecode, as a regular install has it (some environments disable writing it
