@@ -74,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("dir", nargs="?", default=".", type=Path)
     _flag(i, "no-color", dest="no_color", action="store_true")
 
+    sb = sub.add_parser("sandbox", help="run a provider's local sandbox (no cloud account)")
+    _flag(sb, "name", default=None, help="the sandbox (default: the only one installed)")
+    _flag(sb, "port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    _flag(sb, "env-file", dest="env_file", type=Path, default=None, metavar="FILE",
+          help="also write the environment to FILE as export lines")
+    sb.add_argument("sandbox_command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...",
+                    help="run COMMAND in the sandbox's environment, then stop")
+
     pr = sub.add_parser("providers", help="show the providers the configuration needs")
     pr.add_argument("dir", nargs="?", default=".", type=Path)
     _flag(pr, "no-color", dest="no_color", action="store_true")
@@ -324,6 +332,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return providers.run(args.dir, colour)
         if args.command in ("state", "output", "force-unlock"):
             return _state_command(args, colour)
+        if args.command == "sandbox":
+            from govctl.commands import sandbox
+
+            command = list(args.sandbox_command)
+            if command[:1] == ["--"]:
+                command = command[1:]
+            return sandbox.run(args.name, args.port, command, args.env_file)
         if args.command == "show":
             from govctl.commands import show
 
@@ -344,6 +359,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`govctl show | head`): stop quietly, as Unix tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     parser.print_help()
     return 1
 

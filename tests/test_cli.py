@@ -14,7 +14,7 @@ from govctl.cli import main
 from govctl.commands import console
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "ml-platform"
+EXAMPLE = REPO / "examples" / "ml-platform-aws"
 
 
 def test_version(capsys):

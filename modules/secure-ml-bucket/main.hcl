@@ -1,5 +1,9 @@
 # A bucket for ML artifacts that is encrypted with a customer-managed KMS key,
-# versioned, and closed to the public: the baseline every team gets.
+# versioned, and closed to the public: the baseline every team gets. The key
+# is the caller's (`kms_key_arn`, e.g. one key per environment) or, with
+# `create_kms_key = true`, one of the bucket's own, rotating yearly. (A flag,
+# not "kms_key_arn is null": a key ARN made in the same run is unknown at
+# plan time, and a count cannot depend on it.)
 
 variable "name" {
   type        = string
@@ -13,12 +17,37 @@ variable "name" {
 
 variable "kms_key_arn" {
   type        = string
+  default     = null
   description = "ARN of the customer-managed key that encrypts every object."
+}
+
+variable "create_kms_key" {
+  type        = bool
+  default     = false
+  description = "Make a key for this bucket alone instead of using kms_key_arn."
+}
+
+variable "key_deletion_window_days" {
+  type    = number
+  default = 30
 }
 
 variable "tags" {
   type    = map(string)
   default = {}
+}
+
+resource "aws_kms_key" "own" {
+  count = var.create_kms_key ? 1 : 0
+
+  description             = "Encrypts the objects of ${var.name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.key_deletion_window_days
+  tags                    = var.tags
+}
+
+locals {
+  kms_key_arn = var.create_kms_key ? aws_kms_key.own[0].arn : var.kms_key_arn
 }
 
 resource "aws_s3_bucket" "this" {
@@ -32,7 +61,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = var.kms_key_arn
+      kms_master_key_id = local.kms_key_arn
     }
     bucket_key_enabled = true
   }
@@ -60,4 +89,8 @@ output "bucket" {
 
 output "arn" {
   value = aws_s3_bucket.this.arn
+}
+
+output "kms_key_arn" {
+  value = local.kms_key_arn
 }

@@ -40,3 +40,12 @@ variable "extra_tags" {
   type    = map(string)
   default = {}
 }
+
+variable "model_approvals" {
+  description = "Which registered model versions may serve production, by version number."
+  type = map(object({
+    status      = string
+    description = optional(string)
+  }))
+  default = {}
+}
