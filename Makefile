@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 GOVCTL  = $(VENV)/bin/govctl
-EXAMPLE ?= examples/ml-platform
+EXAMPLE ?= examples/ml-platform-aws
 
 .PHONY: run test lint bench clean compile
 
