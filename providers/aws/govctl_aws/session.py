@@ -32,7 +32,10 @@ class Aws:
 
     def __init__(self, config: Mapping[str, Any]):
         self.config = dict(config)
-        self.region: str | None = self.config.get("region")
+        # AWS_REGION is what the SDKs and the CLI read; botocore itself only
+        # knows AWS_DEFAULT_REGION and the profile's region
+        self.region: str | None = (self.config.get("region") or os.environ.get("AWS_REGION")
+                                   or None)
         endpoints = self.config.get("endpoints") or {}
         self.endpoints = {k: v for k, v in endpoints.items() if v}
         self.default_tags: dict[str, str] = dict(
@@ -40,6 +43,7 @@ class Aws:
         self.calls: Counter[str] = Counter()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._count_lock = threading.Lock()     # taken inside calls made under _lock
         self._session: boto3.Session | None = None
         self._account: str | None = None
         self._call_log = os.environ.get(CALL_LOG_ENV) or None
@@ -135,8 +139,8 @@ class Aws:
     def _count(self, model: Any = None, **_: Any) -> None:
         if model is None:
             return
-        name = f"{model.service_model.endpoint_prefix}:{model.name}"
-        with self._lock:
+        name = f"{model.service_model.service_name}:{model.name}"
+        with self._count_lock:
             self.calls[name] += 1
         if self._call_log:
             with _LOG_LOCK, open(self._call_log, "a") as log:
