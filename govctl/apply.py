@@ -131,6 +131,9 @@ class Applier:
         self.replaced: dict[InstanceAddr, Change] = {}     # create_before_destroy in flight
         self.interrupts = 0
         self._critical = 0          # main-thread journal writes in progress
+        # old objects destroyed before the walk (see early_destroys): done, or failed
+        self.destroyed: set[InstanceAddr] = set()
+        self.destroy_failed: set[InstanceAddr] = set()
 
     # --- before the walk ---------------------------------------------------------
     def prepare(self, root: m.Module) -> None:
@@ -260,6 +263,8 @@ class Applier:
 
         if self.stop.is_set():
             raise DependencyFailed("interrupted")
+        if change.addr in self.destroy_failed:      # reported by destroy_early
+            raise DependencyFailed("destroying the old object failed")
         provider = self.providers.get(self.providers.key_for(res))
         assert provider is not None
         t = res.type
@@ -272,7 +277,7 @@ class Applier:
         try:
             prior = change.before
             if change.action is Action.REPLACE:
-                if not cbd:
+                if not cbd and addr not in self.destroyed:
                     provider.apply(t, prior, None)
                     self._gone(addr)
                 prior = None
@@ -489,7 +494,54 @@ class Applier:
         runtime = [Change(a, Action.DELETE, c.provider, c.before, None,
                           dependencies=list(c.dependencies), deposed=True)
                    for a, c in sorted(self.replaced.items())]
-        return [*(c for c in self.plan.changes if c.action is Action.DELETE), *runtime]
+        return [*(c for c in self.plan.changes if c.action is Action.DELETE
+                  and (c.deposed or c.addr not in self.destroyed)), *runtime]
+
+    def early_destroys(self) -> list[Change]:
+        """Destroys that go before any create, as in Terraform's destroy-then-create
+        order: the old object of every replacement that is not
+        create_before_destroy, and every planned delete or such replacement of
+        an object that depends on one of them, since a dependent must go first
+        (an IAM role cannot be deleted while a policy is still attached to it)."""
+        replacing = [c for c in self.changes.values() if c.action is Action.REPLACE
+                     and not c.create_before_destroy and c.addr not in self.hold]
+        if not replacing:
+            return []
+        deletes = [c for c in self.plan.changes if c.action is Action.DELETE and not c.deposed]
+        chosen = {c.addr: c for c in replacing}
+        nodes = {c.addr.config_node for c in replacing}
+        grew = True
+        while grew:
+            grew = False
+            for c in deletes:
+                if c.addr not in chosen and nodes.intersection(c.dependencies):
+                    chosen[c.addr] = c
+                    nodes.add(c.addr.config_node)
+                    grew = True
+        return list(chosen.values())
+
+    def destroy_early(self, change: Change) -> None:
+        """The destroy half of a replacement, or a dependent's delete, before the walk."""
+        if self.stop.is_set():
+            return
+        if change.action is Action.DELETE:
+            self.delete(change)
+            with self.lock:
+                self.destroyed.add(change.addr)
+            return
+        provider = self.providers.get(self.providers.key_from_state(change.provider))
+        try:
+            if provider is None:
+                raise ProviderError(f"provider {change.provider} is not available")
+            provider.apply(change.type, change.before, None)
+        except Exception as exc:  # a provider bug too: see _message
+            with self.lock:
+                self.destroy_failed.add(change.addr)
+            self._fail(change, f"destroying the old object failed: {_message(exc)}")
+            return
+        self._gone(change.addr)
+        with self.lock:
+            self.destroyed.add(change.addr)
 
 
 def _postconditions(me: ModuleEval, inst: Instance) -> list[_Check]:
@@ -620,6 +672,10 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
         with _interrupts(applier, on_interrupt):
             applier.persist_drift(plan.drift)
             applier.prepare(root)
+            for generation in delete_order(applier.early_destroys()):
+                if applier.stop.is_set():
+                    break
+                list(applier.pool.map(applier.destroy_early, generation))
             if plan.mode not in ("destroy", "refresh-only"):
                 evaluation = Result()
                 me = ModuleEval(root, inputs, Options(validate_only=False, planner=applier,
