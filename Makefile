@@ -19,9 +19,12 @@ $(VENV)/.installed: pyproject.toml providers/aws/pyproject.toml
 compile: $(VENV)/.installed
 	$(PY) -m compileall -q govctl
 
+# The main job: the example's whole loop against the local AWS sandbox (a
+# moto server on 127.0.0.1, started and stopped here): plan, apply, drift
+# made outside govctl, the plan that shows it, and the apply that restores it.
 run: compile
 	$(GOVCTL) validate $(EXAMPLE)
-	$(GOVCTL) console $(EXAMPLE) < $(EXAMPLE)/console.txt
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(GOVCTL) sandbox -- bash $(EXAMPLE)/walkthrough.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
