@@ -50,11 +50,11 @@ import networkx as nx
 from govctl.addrs import InstanceAddr
 from govctl.config import model as m
 from govctl.config.evaluate import InputValue, Instance, ModuleEval, Options, Result
-from govctl.diagnostics import Diagnostic, error
+from govctl.diagnostics import Diagnostic, Range, error
 from govctl.lang import values as V
 from govctl.lang.values import Value
 from govctl.plan.model import Action, Change, Plan
-from govctl.plan.planner import _message, has_unknown
+from govctl.plan.planner import _message, has_unknown, where
 from govctl.plan.providers import ProviderSet
 from govctl.plugins.protocol import ProviderError
 from govctl.state.model import InstanceState, State
@@ -71,6 +71,7 @@ class Outcome:
     ok: bool
     message: str = ""
     skipped: bool = False       # not attempted: something it depends on failed
+    where: Range | None = None  # the configuration the failure is about, when known
 
 
 @dataclass
@@ -309,10 +310,11 @@ class Applier:
                                                          f"{addr}: {message}", rng))
                 raise _Failed(f"Resource postcondition failed: {message}")
         except (ProviderError, _Failed) as exc:
-            self._fail(change, exc.message if isinstance(exc, ProviderError) else str(exc))
+            self._fail(change, exc.message if isinstance(exc, ProviderError) else str(exc),
+                       where(res, exc))
             raise
         except Exception as exc:  # a provider bug must not lose the rest of the apply
-            self._fail(change, f"unexpected error: {exc!r}")
+            self._fail(change, f"unexpected error: {exc!r}", where(res, exc))
             raise
         if not cbd:
             self._record(Outcome(addr, change.action, True))
@@ -463,8 +465,8 @@ class Applier:
                              prevent_destroy=change.prevent_destroy)
         self._set(addr, change.provider, inst, settle=True)
 
-    def _fail(self, change: Change, message: str) -> None:
-        self._record(Outcome(change.addr, change.action, False, message))
+    def _fail(self, change: Change, message: str, at: Range | None = None) -> None:
+        self._record(Outcome(change.addr, change.action, False, message, where=at))
         self.on_event("error", change, message)
 
     def _skip(self, change: Change, why: str) -> None:

@@ -313,7 +313,7 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
     destroyed = sum(1 for o in ok if o.action in (Action.DELETE, Action.REPLACE))
     failed = result.failed
     for f in failed:
-        print_diagnostics([error(f"Failed to {f.action} {f.addr}", f.message)],
+        print_diagnostics([error(f"Failed to {f.action} {f.addr}", f.message, f.where)],
                           colour=opts.colour)
     if failed or result.interrupted or _errors(result.diagnostics):
         skipped = f", {len(result.skipped)} skipped" if result.skipped else ""

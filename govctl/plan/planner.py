@@ -38,7 +38,7 @@ from typing import Any
 from govctl.addrs import AddrError, InstanceAddr, ResourceAddr, parse_instance
 from govctl.config import model as m
 from govctl.config.evaluate import InputValue, Instance, ModuleEval, Options, Result
-from govctl.diagnostics import Diagnostic, error, warning
+from govctl.diagnostics import Diagnostic, Range, error, warning
 from govctl.hcl import ast
 from govctl.lang.values import Value
 from govctl.plan.model import Action, Change, OutputChange, Plan
@@ -265,11 +265,16 @@ class Planner:
             proposed = keep_ignored(proposed, prior, res.lifecycle.ignore_changes)
         if prior is not None and res.lifecycle.ignore_all_changes:
             proposed = dict(prior)
+        if self._invalid(provider, res, addr, proposed):
+            return inst.value
         try:
             result = provider.plan(res.type, prior, proposed)
         except Exception as exc:  # a provider bug too: see _message
-            self._err(f"Error planning {addr}", _message(exc), res.block)
+            self.diagnostics.append(error(f"Error planning {addr}", _message(exc),
+                                          where(res, exc)))
             return inst.value
+        self.diagnostics.extend(warning(f"Warning for {addr}", w, res.block.def_range)
+                                for w in result.warnings)
         action, reason = self._action(addr, prior, result.planned, result.requires_replace,
                                       prior_inst.tainted if prior_inst else False)
         if action in (Action.NOOP, Action.UPDATE) and res.lifecycle.replace_triggered_by:
@@ -384,6 +389,19 @@ class Planner:
             return Action.REPLACE, None
         return Action.UPDATE, None
 
+    def _invalid(self, provider: Provider, res: m.Resource, addr: InstanceAddr,
+                 proposed: dict[str, Any]) -> bool:
+        """The provider's own checks (formats, ranges, combinations) beyond the
+        schema, each pointing at the attribute it names; True when any failed."""
+        try:
+            problems = provider.validate(res.type, proposed)
+        except Exception as exc:  # a provider bug too: see _message
+            problems = [ProviderError(_message(exc))]
+        for p in problems:
+            self.diagnostics.append(error(f"Invalid {res.type} configuration",
+                                          f"{addr}: {p.message}", where(res, p)))
+        return bool(problems)
+
     def _prevent(self, addr: InstanceAddr, block: Any) -> None:
         self.diagnostics.append(_prevented(addr, block.def_range if block else None))
 
@@ -439,6 +457,21 @@ def _trigger_target(me: ModuleEval, expr: ast.Expr, extra: dict[str, Value]
 
 def _expr_text(expr: ast.Expr) -> str:
     return expr.src.data[expr.start:expr.end].decode("utf-8", "replace")
+
+
+def where(res: m.Resource, exc: BaseException) -> Range | None:
+    """Where a provider's error points: the attribute (or nested block) it names
+    as written in the resource block, else the block's header."""
+    attr = exc.attribute if isinstance(exc, ProviderError) else None
+    body = res.body
+    if attr and body is not None:
+        first = attr.split(".")[0]
+        if first in body.attributes:
+            return body.attributes[first].expr.range
+        blocks = body.blocks_of(first)
+        if blocks:
+            return blocks[0].def_range
+    return res.block.def_range if res.block is not None else None
 
 
 def _message(exc: Exception) -> str:

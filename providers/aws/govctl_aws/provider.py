@@ -59,7 +59,8 @@ class AwsProvider(Provider):
 
     # --- the protocol ---------------------------------------------------------
     def validate(self, type_: str, config: dict[str, Any]) -> list[ProviderError]:
-        if type_ in self.data_sources:
+        # a managed resource's checks (aws_kms_key is also a data source's name)
+        if type_ not in self.resources:
             return []
         return self._type(type_).validate(config)
 

@@ -147,7 +147,7 @@ def test_invalid_names_fail_the_plan(aws: AwsWorkspace, setting: str, attribute:
     aws.write(f'resource "aws_kms_alias" "a" {{\n  {setting}\n  target_key_id = "k"\n}}\n')
     code, out, err = aws.plan()
     assert code == 1
-    assert "Error planning aws_kms_alias.a" in out + err
+    assert "Invalid aws_kms_alias configuration" in out + err
     assert attribute in err
 
 

@@ -265,7 +265,7 @@ def test_invalid_settings_fail_the_plan(aws: AwsWorkspace, setting: str, attribu
     aws.write(f'resource "aws_kms_key" "k" {{\n  {setting}\n}}\n')
     code, out, err = aws.plan()
     assert code == 1
-    assert "Error planning aws_kms_key.k" in out + err
+    assert "Invalid aws_kms_key configuration" in out + err
     assert attribute in err
     assert aws.moto.client("kms").list_keys()["Keys"] == []
 

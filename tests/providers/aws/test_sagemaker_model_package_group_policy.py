@@ -139,8 +139,7 @@ def test_other_errors_are_not_gone(provider: AwsProvider, stub: PartialStubber) 
     assert "AccessDeniedException" in exc.value.message
 
 
-def test_not_json_is_a_plan_error(provider: AwsProvider) -> None:
-    with pytest.raises(ProviderError) as exc:
-        provider.plan(TYPE, None, {"model_package_group_name": "fraud",
-                                   "resource_policy": "allow everyone"})
-    assert exc.value.attribute == "resource_policy"
+def test_not_json_is_a_validation_error(provider: AwsProvider) -> None:
+    errors = provider.validate(TYPE, {"model_package_group_name": "fraud",
+                                      "resource_policy": "allow everyone"})
+    assert [e.attribute for e in errors] == ["resource_policy"]

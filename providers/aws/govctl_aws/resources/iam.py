@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from govctl.plugins.protocol import PlanResult, ProviderError, attribute, block
+from govctl.plugins.protocol import ProviderError, attribute, block
 from govctl_aws import policy
 from govctl_aws.errors import code_of, is_gone
 from govctl_aws.resource import DataSource, Obj, ResourceType
@@ -43,18 +43,6 @@ def tag_changes(old: dict[str, str], new: dict[str, str]) -> tuple[dict[str, str
     """The tags to (re)write and the keys to remove to go from `old` to `new`."""
     put = {k: v for k, v in new.items() if old.get(k) != v}
     return put, sorted(set(old) - set(new))
-
-
-class CheckedType(ResourceType):
-    """Checks its configuration while planning: the engine does not call
-    Provider.validate today, and a bad document must fail the plan, not
-    half-way through an apply."""
-
-    def plan(self, prior: Obj | None, proposed: Obj) -> PlanResult:
-        errors = self.validate(proposed)
-        if errors:
-            raise errors[0]
-        return super().plan(prior, proposed)
 
 
 def policy_errors(config: Obj, name: str) -> list[ProviderError]:
@@ -100,7 +88,7 @@ def role_attributes(role: dict[str, Any], prior_policy: Any = None) -> Obj:
                                                     role.get("AssumeRolePolicyDocument"))}
 
 
-class RoleType(CheckedType):
+class RoleType(ResourceType):
     name = "aws_iam_role"
     model = Role
     # GetRole answers everything, tags included
@@ -251,7 +239,7 @@ class Policy(BaseModel):
     policy_id: str | None = attribute(computed=True)
 
 
-class PolicyType(CheckedType):
+class PolicyType(ResourceType):
     name = "aws_iam_policy"
     model = Policy
     # the policy (tags, default version id) and then its default version's document
@@ -384,7 +372,7 @@ def split_id(id_: str, sep: str, what: str) -> tuple[str, str]:
     return first, rest
 
 
-class RolePolicyType(CheckedType):
+class RolePolicyType(ResourceType):
     name = "aws_iam_role_policy"
     model = RolePolicy
     refresh_calls = ("iam:GetRolePolicy",)

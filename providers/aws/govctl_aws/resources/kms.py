@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from govctl.plugins.protocol import UNKNOWN, PlanResult, ProviderError, attribute
+from govctl.plugins.protocol import UNKNOWN, ProviderError, attribute
 from govctl_aws import policy as iam_policy
 from govctl_aws.errors import code_of, is_gone
 from govctl_aws.resource import DataSource, Obj, ResourceType, empty
@@ -114,15 +114,6 @@ def check_alias_name(config: Obj, name: str) -> ProviderError | None:
     return None
 
 
-def reject_invalid(errors: list[ProviderError]) -> None:
-    """Raise the configuration's errors at plan time, all in one message.
-
-    The engine does not call `Provider.validate` before planning, so a type
-    validates its own proposed configuration here; the message names each
-    attribute at fault (the diagnostic shows only the text)."""
-    if errors:
-        raise ProviderError("; ".join(e.message for e in errors), attribute=errors[0].attribute)
-
 
 # --- aws_kms_key --------------------------------------------------------------
 
@@ -190,10 +181,6 @@ class KeyType(ResourceType):
         if isinstance(doc, str) and doc.strip() and iam_policy.parse(doc) is None:
             return ProviderError("policy is not a JSON document", attribute="policy")
         return None
-
-    def plan(self, prior: Obj | None, proposed: Obj) -> PlanResult:
-        reject_invalid(self.validate(proposed))
-        return super().plan(prior, proposed)
 
     # --- refresh ------------------------------------------------------------
     def read(self, state: Obj) -> Obj | None:
@@ -423,10 +410,6 @@ class AliasType(ResourceType):
             errors.append(ProviderError("name and name_prefix cannot both be set",
                                         attribute="name_prefix"))
         return [e for e in errors if e is not None]
-
-    def plan(self, prior: Obj | None, proposed: Obj) -> PlanResult:
-        reject_invalid(self.validate(proposed))
-        return super().plan(prior, proposed)
 
     # --- refresh ------------------------------------------------------------
     def read(self, state: Obj) -> Obj | None:

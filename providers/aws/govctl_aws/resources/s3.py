@@ -148,13 +148,6 @@ def known(value: Any) -> bool:
     return value is not None and value is not UNKNOWN
 
 
-def first_error(errors: list[ProviderError]) -> None:
-    """The engine does not call validate() today, so planning raises what it finds:
-    a wrong value must stop the plan, not fail half-way through an apply."""
-    if errors:
-        raise errors[0]
-
-
 class BucketSetting(ResourceType):
     """A singleton setting of one bucket, whose id is the bucket's name.
 
@@ -357,9 +350,6 @@ class EncryptionType(BucketSetting):
                     "or aws:kms:dsse", attribute="rule"))
         return errors
 
-    def customize(self, prior: Obj | None, planned: Obj, replace: set[str]) -> Obj:
-        first_error(self.validate(planned))
-        return planned
 
 
 # --- public access block ----------------------------------------------------------
@@ -516,7 +506,6 @@ class VersioningType(BucketSetting):
         return errors
 
     def customize(self, prior: Obj | None, planned: Obj, replace: set[str]) -> Obj:
-        first_error(self.validate(planned))
         vc = planned.get("versioning_configuration")
         before = (prior or {}).get("versioning_configuration") or {}
         if not isinstance(vc, dict) or prior is None or replace:
@@ -574,9 +563,6 @@ class BucketPolicyType(BucketSetting):
                                   attribute="policy")]
         return []
 
-    def customize(self, prior: Obj | None, planned: Obj, replace: set[str]) -> Obj:
-        first_error(self.validate(planned))
-        return planned
 
 
 RESOURCES: tuple[type[ResourceType], ...] = (

@@ -25,7 +25,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from govctl.plugins.protocol import UNKNOWN, PlanResult, ProviderError, attribute
+from govctl.plugins.protocol import UNKNOWN, ProviderError, attribute
 from govctl_aws.errors import code_of, is_gone
 from govctl_aws.policy import equivalent, parse, to_text
 from govctl_aws.resource import DataSource, Obj, ResourceType
@@ -54,17 +54,6 @@ def _group_name_errors(config: Obj) -> list[ProviderError]:
     return []
 
 
-class _Validated(ResourceType):
-    """The engine does not call a provider's validate before planning; a type
-    whose values AWS would refuse says so at plan time instead of mid-apply."""
-
-    def plan(self, prior: Obj | None, proposed: Obj) -> PlanResult:
-        errors = self.validate(proposed)
-        if errors:
-            raise errors[0]
-        return super().plan(prior, proposed)
-
-
 # --- aws_sagemaker_model_package_group ----------------------------------------
 
 class ModelPackageGroup(BaseModel):
@@ -77,7 +66,7 @@ class ModelPackageGroup(BaseModel):
     arn: str | None = attribute(computed=True)
 
 
-class ModelPackageGroupType(_Validated):
+class ModelPackageGroupType(ResourceType):
     name = "aws_sagemaker_model_package_group"
     model = ModelPackageGroup
     refresh_calls = ("sagemaker:DescribeModelPackageGroup", "sagemaker:ListTags")
@@ -202,7 +191,7 @@ class ModelPackageGroupPolicy(BaseModel):
     id: str | None = attribute(computed=True)
 
 
-class ModelPackageGroupPolicyType(_Validated):
+class ModelPackageGroupPolicyType(ResourceType):
     name = "aws_sagemaker_model_package_group_policy"
     model = ModelPackageGroupPolicy
     refresh_calls = ("sagemaker:GetModelPackageGroupPolicy",)
@@ -280,7 +269,7 @@ class ModelPackageApproval(BaseModel):
     model_package_version: int | None = attribute(computed=True)
 
 
-class ModelPackageApprovalType(_Validated):
+class ModelPackageApprovalType(ResourceType):
     name = "aws_sagemaker_model_package_approval"
     model = ModelPackageApproval
     refresh_calls = ("sagemaker:DescribeModelPackage",)
