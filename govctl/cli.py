@@ -66,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
                         ("destroy", "destroy every object managed by the configuration")):
         _run_flags(sub.add_parser(name, help=help_), name)
 
+    ck = sub.add_parser("check", help="check the policies against the live estate")
+    ck.add_argument("dir", nargs="?", default=".", type=Path)
+    ck.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
+    ck.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
+    _flag(ck, "parallelism", type=int, default=10, metavar="N")
+    _flag(ck, "json", action="store_true", help="machine-readable results")
+    _flag(ck, "no-color", dest="no_color", action="store_true")
+    _flag(ck, "policy-dir", dest="policy_dirs", action="append", default=[], type=Path,
+          metavar="DIR", help="also check the policies in DIR (repeatable)")
+
     g = sub.add_parser("graph", help="print the dependency graph in DOT")
     g.add_argument("dir", nargs="?", default=".", type=Path)
     _flag(g, "type", default="plan", metavar="TYPE")
@@ -184,6 +194,7 @@ def _run_flags(p: argparse.ArgumentParser, command: str) -> None:
           metavar="DURATION")
     _flag(p, "input", type=_bool_flag, default=True, metavar="BOOL")
     _flag(p, "no-color", dest="no_color", action="store_true")
+    _policy_flags(p)
     if command == "plan":
         _flag(p, "out", type=Path, metavar="FILE")
         _flag(p, "destroy", action="store_true")
@@ -194,6 +205,15 @@ def _run_flags(p: argparse.ArgumentParser, command: str) -> None:
         if command == "apply":
             _flag(p, "destroy", action="store_true")
             _flag(p, "refresh-only", dest="refresh_only", action="store_true")
+
+
+def _policy_flags(p: argparse.ArgumentParser) -> None:
+    _flag(p, "policy-dir", dest="policy_dirs", action="append", default=[], type=Path,
+          metavar="DIR", help="also check the policies in DIR (repeatable)")
+    _flag(p, "override-policy", dest="override_policies", action="append", default=[],
+          metavar="NAME", help="let an overridable policy's failures through (repeatable)")
+    _flag(p, "reason", dest="override_reason", default=None, metavar="TEXT",
+          help="why: recorded in the plan and the audit log")
 
 
 def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
@@ -211,7 +231,9 @@ def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
         excludes=args.exclude, replace=args.replace,
         detailed_exitcode=getattr(args, "detailed_exitcode", False),
         parallelism=args.parallelism, lock=args.lock, lock_timeout=args.lock_timeout,
-        auto_approve=getattr(args, "auto_approve", False), input=args.input, colour=colour)
+        auto_approve=getattr(args, "auto_approve", False), input=args.input, colour=colour,
+        policy_dirs=args.policy_dirs, override_policies=args.override_policies,
+        override_reason=args.override_reason)
 
 
 def _state_backend(directory: Path, state_path: Path | None,
@@ -314,6 +336,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             opts = _run_options(args, colour)
             return run.plan(opts) if args.command == "plan" else run.apply(opts)  # type: ignore[arg-type]
+        if args.command == "check":
+            from govctl.commands import check
+            from govctl.commands.run import RunOptions
+
+            return check.run(RunOptions(directory=args.dir, vars=args.vars or [],
+                                        parallelism=args.parallelism, colour=colour,
+                                        policy_dirs=args.policy_dirs), args.json)
         if args.command == "graph":
             from govctl import graph
 

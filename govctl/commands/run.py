@@ -35,6 +35,9 @@ class RunOptions:
     auto_approve: bool = False
     input: bool = True
     colour: bool | None = None
+    policy_dirs: list[Path] = field(default_factory=list)
+    override_policies: list[str] = field(default_factory=list)
+    override_reason: str | None = None
 
 
 def _errors(diags: list[Diagnostic]) -> bool:
@@ -207,13 +210,50 @@ def _plan_and_show(console: Any, opts: RunOptions, module: Any, values: dict[str
                    state: Any, diags: list[Diagnostic], providers: Any = None) -> Any:
     """Plan, print the diagnostics (with those of loading) and the plan; None
     when there were errors, which leave nothing to apply or save."""
+    providers = providers or _providers(module)
     the_plan, pdiags = _make_plan(opts, module, values, state, providers)
     diags = diags + pdiags
-    print_diagnostics(diags, colour=opts.colour)
+    if not _errors(diags):
+        diags += _check_policies(opts, module, the_plan, providers)
     if _errors(diags):
+        print_diagnostics(diags, colour=opts.colour)
         return None
     _print_plan(console, the_plan)
+    print_diagnostics(diags, colour=opts.colour)
+    blocked = [r for r in the_plan.policy_results if r.blocking]
+    if blocked:
+        print_diagnostics([_policy_block(blocked)], colour=opts.colour)
+        return None
     return the_plan
+
+
+def _check_policies(opts: RunOptions, module: Any, the_plan: Any,
+                    providers: Any) -> list[Diagnostic]:
+    """Check the configuration's policies (and -policy-dir's) against the plan;
+    the results ride on the plan (shown with it, saved with it, audited)."""
+    from govctl.policy import run as policy_run
+
+    policies, diags = policy_run.gather(module, opts.policy_dirs)
+    given, odiags = policy_run.overrides(policies, opts.override_policies,
+                                         opts.override_reason)
+    diags += odiags
+    if _errors(diags) or not policies:
+        return diags
+    results, cdiags = policy_run.check_plan(module, the_plan, providers.installed,
+                                            policies, given)
+    the_plan.policy_results = results
+    the_plan.overrides = given
+    return diags + cdiags
+
+
+def _policy_block(blocked: list[Any]) -> Diagnostic:
+    names = sorted({r.policy for r in blocked})
+    overridable = sorted({r.policy for r in blocked if str(r.level) == "overridable"})
+    hint = (" Overridable ones may be overridden with -override-policy NAME -reason "
+            f"TEXT ({', '.join(overridable)})." if overridable else "")
+    return error("Policy check failed",
+                 f"{len(blocked)} result(s) of {', '.join(names)} block this plan: it cannot "
+                 f"be applied or saved.{hint}")
 
 
 def _apply(opts: RunOptions) -> int:
@@ -249,6 +289,9 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
         raise _Stop(1, [error("Failed to read plan file",
                               f"{opts.plan_file}: {exc.strerror}")]) from None
     the_plan, variables = planfile.loads(data, str(opts.plan_file))
+    blocked = [r for r in the_plan.policy_results if r.blocking]
+    if blocked:
+        raise _Stop(1, [_policy_block(blocked)])
     opts.vars = []
     if the_plan.config_dir:
         opts.directory = Path(the_plan.config_dir)

@@ -15,6 +15,7 @@ from govctl.config.loader import load_config
 from govctl.config.parallel import validate as parallel_validate
 from govctl.config.schemas import check_schemas
 from govctl.diagnostics import Diagnostic, Severity
+from govctl.policy.checks import policy_diagnostics
 from govctl.render.diagnostics import print_diagnostics, validate_json
 
 
@@ -43,7 +44,9 @@ def _check(directory: Path, parallel: bool) -> list[Diagnostic]:
         if not any(d.severity is Severity.ERROR for d in diags):
             diags = diags + evaluate_config(module, {}, Options(validate_only=True)).diagnostics
             diags += check_schemas(module)
+            diags += policy_diagnostics(module)
     return sorted(diags, key=_position)
+
 
 
 def _position(d: Diagnostic) -> tuple[int, str, int]:

@@ -142,7 +142,10 @@ def _check(root: Path, files: list[ast.File], own: frozenset[str], module_wide: 
         return diags
     result = evaluate_config(module, {}, Options(validate_only=True, own_files=own,
                                                  module_wide=module_wide))
-    return diags + result.diagnostics + check_schemas(module, own)
+    from govctl.policy.checks import policy_diagnostics
+
+    return diags + result.diagnostics + check_schemas(module, own) \
+        + policy_diagnostics(module, own)
 
 
 def skeleton(f: ast.File) -> Skeleton:

@@ -87,6 +87,11 @@ class Plan:
     # nothing new: apply forgets them. An intent not listed stays, to be looked
     # for again (a found object is a Change with `recovered`).
     settled: list[str] = field(default_factory=list)
+    # what the policies said of this plan (govctl.policy.model.Result), and the
+    # overrides the user gave (govctl.policy.model.Override); set by the command
+    # that made the plan, saved with it, and honoured by `apply PLANFILE`
+    policy_results: list[Any] = field(default_factory=list)
+    overrides: list[Any] = field(default_factory=list)
 
     def counts(self) -> dict[Action, int]:
         out = dict.fromkeys(Action, 0)

@@ -18,6 +18,7 @@ from govctl.addrs import parse_instance
 from govctl.diagnostics import DiagnosticError, error
 from govctl.plan.model import Action, Change, OutputChange, Plan
 from govctl.plugins.protocol import UNKNOWN
+from govctl.policy.model import Override, result_from_json
 
 FORMAT = "govctl-plan/1"
 
@@ -80,6 +81,9 @@ def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
         "outputs": [{"name": o.name, "action": str(o.action), "before": _enc(o.before),
                      "after": _enc(o.after), "sensitive": o.sensitive,
                      "after_unknown": o.after_unknown} for o in plan.outputs],
+        "policy_results": [r.to_json() for r in plan.policy_results],
+        "overrides": [{"policy": o.policy, "reason": o.reason, "by": o.by}
+                      for o in plan.overrides],
     }
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
@@ -98,7 +102,10 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
             prior_serial=doc["prior_serial"], lineage=doc["lineage"],
             config_digest=doc["config_digest"], mode=doc["mode"], targets=doc["targets"],
             config_dir=doc.get("config_dir", ""), excludes=list(doc.get("excludes", [])),
-            settled=list(doc.get("settled", [])))
+            settled=list(doc.get("settled", [])),
+            overrides=[Override(o["policy"], o["reason"], o.get("by", ""))
+                       for o in doc.get("overrides", [])])
+        plan.policy_results = [result_from_json(r) for r in doc.get("policy_results", [])]
         return plan, _dec(doc["variables"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DiagnosticError([error("Invalid plan file",

@@ -14,6 +14,7 @@ from typing import Any
 
 from govctl.plan.model import Action, Change, OutputChange, Plan
 from govctl.plugins.protocol import UNKNOWN
+from govctl.render.policy_text import policy_lines_by_address, policy_summary
 
 Line = tuple[str, str]   # (style, text)
 
@@ -41,14 +42,17 @@ def render_plan(plan: Plan) -> list[Line]:
     if plan.mode == "refresh-only":
         lines.append(("", "This is a refresh-only plan: only the state will change."))
         return lines
+    verdicts = policy_lines_by_address(plan.policy_results)
     if not changes and not any(o.action is not Action.NOOP for o in plan.outputs):
         lines.append(("bold green", "No changes. Your infrastructure matches the "
                       "configuration."))
+        lines.extend(policy_summary(plan.policy_results, shown=set()))
         return lines
     if changes:
         lines.append(("", "govctl will perform the following actions:"))
         for c in changes:
             lines.extend(_change(c))
+            lines.extend(verdicts.get(str(c.addr), ()))
         lines.append(("", ""))
     counts = plan.counts()
     add = counts[Action.CREATE] + counts[Action.REPLACE]
@@ -63,6 +67,7 @@ def render_plan(plan: Plan) -> list[Line]:
         lines.append(("", ""))
         lines.append(("", "Changes to Outputs:"))
         lines.extend(_output(o) for o in outs)
+    lines.extend(policy_summary(plan.policy_results, shown={str(c.addr) for c in changes}))
     return lines
 
 

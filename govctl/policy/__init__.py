@@ -1,0 +1,1 @@
+"""Policies as code: `policy` blocks checked against planned or live objects."""

@@ -1,0 +1,77 @@
+"""Policies for a command: gather them (configuration and -policy-dir), settle
+the overrides asked for, and check a plan or a live estate."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from govctl.config import model as m
+from govctl.diagnostics import Diagnostic, error, warning
+from govctl.plan.model import Plan
+from govctl.policy import decode, subjects
+from govctl.policy.check import Subject, check
+from govctl.policy.model import Level, Override, Policy, Result
+
+
+def gather(root: m.Module, dirs: Sequence[Path]) -> tuple[list[Policy], list[Diagnostic]]:
+    mine, diags = decode.from_modules(root)
+    more, ddiags = decode.from_dirs(list(dirs))
+    policies, udiags = decode.unique(mine + more)
+    return policies, diags + ddiags + udiags
+
+
+def overrides(policies: Sequence[Policy], names: Sequence[str], reason: str | None
+              ) -> tuple[list[Override], list[Diagnostic]]:
+    """-override-policy NAME (repeatable) with one -reason TEXT."""
+    if not names:
+        if reason:
+            return [], [warning("Reason without override", "-reason is only used with "
+                                "-override-policy NAME.")]
+        return [], []
+    if not reason or not reason.strip():
+        return [], [error("Override without a reason", "-override-policy needs -reason "
+                          "TEXT: the reason is recorded in the plan and the audit log.")]
+    by_name = {p.name: p for p in policies}
+    out: list[Override] = []
+    diags: list[Diagnostic] = []
+    user = _user()
+    for name in dict.fromkeys(names):
+        p = by_name.get(name)
+        if p is None:
+            from govctl.lang.eval import suggest
+
+            diags.append(error("Unknown policy", f'-override-policy names "{name}", which is '
+                               "not a policy of this configuration or its policy "
+                               "directories." + suggest(name, list(by_name))))
+        elif p.level is Level.MANDATORY:
+            diags.append(error("Mandatory policy", f'The policy "{name}" is mandatory and '
+                               "cannot be overridden.", p.source))
+        elif p.level is Level.ADVISORY:
+            diags.append(warning("Advisory policy", f'The policy "{name}" is advisory and '
+                                 "never blocks: there is nothing to override.", p.source))
+        else:
+            out.append(Override(name, reason.strip(), user))
+    return out, diags
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def check_plan(root: m.Module, plan: Plan, installed: Mapping[str, Any],
+               policies: Sequence[Policy], given: Sequence[Override]
+               ) -> tuple[list[Result], list[Diagnostic]]:
+    return check(policies, subjects.planned(plan, root, installed), given)
+
+
+def check_live(root: m.Module, plan: Plan, installed: Mapping[str, Any],
+               policies: Sequence[Policy], last_applied: Mapping[str, dict[str, Any]]
+               ) -> tuple[list[Result], list[Diagnostic]]:
+    live: list[Subject] = subjects.live(plan, root, installed, last_applied)
+    return check(policies, live)
