@@ -109,3 +109,10 @@ class AwsProvider(Provider):
     def discover(self, type_: str) -> Iterator[str]:
         rt = self._type(type_)
         return iter(self._call(f"listing {type_}", lambda: list(rt.discover())))
+
+    def identity(self) -> dict[str, str] | None:
+        """The caller STS names (one call): the account and principal an audit
+        record attributes the apply to, and the region it was made in."""
+        ident = self._call("reading the caller identity", self.aws.caller_identity)
+        return {"provider": "aws", "account": ident["Account"], "arn": ident["Arn"],
+                "region": self.aws.region or ""}

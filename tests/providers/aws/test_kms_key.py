@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from govctl_aws.policy import equivalent
-from govctl_aws.resources.kms import KeyType
+from govctl_aws.resources.kms.key import KeyType
 from tests.providers.aws.conftest import ACCOUNT, AwsWorkspace, Moto
 
 KEY = """

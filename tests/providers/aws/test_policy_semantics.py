@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from govctl_aws import policy
+from govctl_aws import policy, policy_decode, policy_render
 from tests.providers.aws.conftest import AwsWorkspace
 
 BASE = {"Version": "2012-10-17", "Statement": [
@@ -84,9 +84,9 @@ def test_keep_prior_keeps_the_recorded_text_while_it_means_the_same() -> None:
 
 
 def test_render_follows_go() -> None:
-    doc = policy.decode(text({"Statement": [{"Principal": "*", "Action": "a",
+    doc = policy_decode.decode(text({"Statement": [{"Principal": "*", "Action": "a",
                                              "Condition": {"N": {"k": 5}}}]}))
-    pretty, minified, id_ = policy.render(doc)
+    pretty, minified, id_ = policy_render.render(doc)
     assert minified == '{"Statement":[{"Action":"a","Principal":"*",' \
         '"Condition":{"N":{"k":"5"}}}]}'
     assert pretty.startswith('{\n  "Statement": [\n    {\n      "Action": "a",')
