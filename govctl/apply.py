@@ -742,6 +742,10 @@ def _still_planned(change: Change, prior: dict[str, Any] | None, proposed: dict[
         value = after.get(name)
         if has_unknown(value) or proposed.get(name) != value:
             return None
+    for name in schema.blocks:          # nested blocks hold configuration too
+        value = after.get(name)
+        if has_unknown(value) or proposed.get(name) != value:
+            return None
     return after
 
 

@@ -119,6 +119,7 @@ class ModuleEval:
         self._locals: dict[str, Value] = {}
         self._outputs: dict[str, Value] = {}
         self._children: dict[str, Value] = {}
+        self._resources: dict[str, Value] = {}     # plan and apply: final once built
         self._in_progress: list[str] = []
         self.body = BodyEvaluator(self)
 
@@ -433,16 +434,26 @@ class ModuleEval:
             if res.count is not None:
                 return V.tuple_(V.unknown() for _ in keys)
             return V.obj({str(k): V.unknown() for k, _ in keys})
+        # Built once: every instance's value is final by then (planned, or
+        # waited for in apply), and `res[each.key]` from N instances of another
+        # resource must not rebuild this N times (quadratic in the count).
+        key = res.key
+        cached = self._resources.get(key)
+        if cached is not None:
+            return cached
         insts = self.instances_of(res)
         value_of = getattr(self.opts.planner, "value_of", None)
         values = [value_of(i) if value_of else i.value for i in insts]
         if res.count is None and res.for_each is None:
-            return values[0] if values else V.unknown()
-        if any(i.address is None for i in insts):
-            return V.unknown()
-        if res.count is not None:
-            return V.tuple_(values)
-        return V.obj({str(i.key): v for i, v in zip(insts, values, strict=True)})
+            value = values[0] if values else V.unknown()
+        elif any(i.address is None for i in insts):
+            value = V.unknown()
+        elif res.count is not None:
+            value = V.tuple_(values)
+        else:
+            value = V.obj({str(i.key): v for i, v in zip(insts, values, strict=True)})
+        self._resources[key] = value
+        return value
 
     def module_value(self, name: str) -> Value:
         if name in self._children:

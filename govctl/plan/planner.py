@@ -487,6 +487,17 @@ def _path_names(inst: InstanceState | None) -> set[str]:
     return {str(p[0]) for p in inst.sensitive_paths if p} if inst is not None else set()
 
 
+def _type_sensitive(providers: ProviderSet, provider: str, addr: InstanceAddr) -> set[str]:
+    """The attributes a resource type's schema declares sensitive (drift must
+    hide them as the plan does, whatever the state recorded)."""
+    from govctl.plugins.schema import schema_from_model
+
+    name = providers.key_from_state(provider).partition(".")[0]
+    cls = providers.installed.get(name)
+    model = cls.resources.get(addr.resource.type) if cls is not None else None
+    return _schema_sensitive(schema_from_model(model)) if model is not None else set()
+
+
 def _schema_sensitive(schema: Any) -> set[str]:
     return {name for name, a in schema.attributes.items() if a.sensitive}
 
@@ -533,13 +544,14 @@ def refresh(state: State, providers: ProviderSet, parallelism: int,
         if problem is not None:
             diags.append(error(f"Error refreshing {addr}", problem))
             continue
+        secret = _path_names(inst) | _type_sensitive(providers, rs.provider, addr)
         if now is None:
             drift.append(Change(addr, Action.DELETE, rs.provider, inst.attributes, None,
-                                reason="deleted outside govctl"))
+                                reason="deleted outside govctl", sensitive=secret))
             new.remove_instance(addr)
         elif now != inst.attributes:
             drift.append(Change(addr, Action.UPDATE, rs.provider, inst.attributes, now,
-                                reason="changed outside govctl"))
+                                reason="changed outside govctl", sensitive=secret))
             updated = new.instance(addr)
             assert updated is not None
             updated.attributes = now

@@ -50,6 +50,16 @@ class BucketType(ResourceType):
                 "bucket_domain_name": f"{name}.s3.amazonaws.com",
                 "bucket_regional_domain_name": f"{name}.s3.{region}.amazonaws.com"}
 
+    def customize(self, prior: Obj | None, planned: Obj, replace: set[str]) -> Obj:
+        """A bucket's id, ARN and domain names follow from its name and region,
+        so a new bucket's are known at plan time: what refers to them (its
+        encryption, its policy, a policy check across resources) need not wait
+        for apply."""
+        name = planned.get("bucket")
+        if (prior is None or replace) and isinstance(name, str) and self.aws.region:
+            planned.update(self._derived(name, self.aws.region))
+        return planned
+
     def read(self, state: Obj) -> Obj | None:
         name: str = state.get("id") or state["bucket"]
         s3 = self.aws.client("s3")
