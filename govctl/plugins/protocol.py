@@ -146,6 +146,11 @@ class Provider(ABC):
         """Ids of every existing object of `type_` (unmanaged-resource reports)."""
         return iter(())
 
+    def identity(self) -> dict[str, str] | None:
+        """Who this configured provider acts as (account, principal), recorded in
+        the audit log with every apply; None when the provider cannot say."""
+        return None
+
 
 __all__ = ["UNKNOWN", "PlanResult", "Provider", "ProviderError", "ProviderMeta", "attribute",
            "block"]

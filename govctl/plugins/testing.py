@@ -542,6 +542,10 @@ class InMemoryProvider(Provider):
             _die()
         return iter(ids)
 
+    def identity(self) -> dict[str, str] | None:
+        # the mem "cloud" has no principals: the world it acts on identifies it
+        return {"provider": "mem", "storage": str(self.storage) if self.storage else "memory"}
+
 
 def _require_known(type_: str, planned: Mapping[str, Any], computed: set[str]) -> None:
     """Apply receives final configuration; an UNKNOWN left in it is an engine bug

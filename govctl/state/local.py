@@ -446,6 +446,11 @@ class LocalBackend:
     def __repr__(self) -> str:
         return f"LocalBackend({str(self.path)!r})"
 
+    def audit_log_path(self) -> Path:
+        """Where the audit log of applies to this state goes: `govctl.audit.jsonl`
+        beside the state file (another backend places it beside its state)."""
+        return self.path.with_name("govctl.audit.jsonl")
+
     def exists(self) -> bool:
         """Whether there is any state (a file, or a journal a crashed run left)."""
         return self.path.exists() or self.journal_path.exists()

@@ -120,6 +120,9 @@ class State:
     outputs: dict[str, OutputState] = field(default_factory=dict)
     resources: dict[ResourceAddr, ResourceState] = field(default_factory=dict)
     intents: dict[str, Intent] = field(default_factory=dict)
+    # The audit log's head after this state's last apply ({"seq": N, "hash": H}):
+    # the anchor that shows records removed from the end (govctl.audit).
+    audit_head: dict[str, Any] | None = None
 
     # --- instances -------------------------------------------------------
     def instance(self, addr: InstanceAddr) -> InstanceState | None:
@@ -171,7 +174,8 @@ class State:
                                         {k: _copy_instance(i) for k, i in rs.instances.items()})
                        for a, rs in self.resources.items()},
             intents={k: Intent(i.addr, i.provider, i.type, copy_data(i.planned))
-                     for k, i in self.intents.items()})
+                     for k, i in self.intents.items()},
+            audit_head=copy_data(self.audit_head))
 
     def equal_content(self, other: State) -> bool:
         """Same content, ignoring `serial` and the `govctl_version` that wrote it.

@@ -27,7 +27,8 @@
           ]
         }
       ],
-      "intents": [{"addr": "...", "provider": "...", "type": "...", "planned": {...}}]
+      "intents": [{"addr": "...", "provider": "...", "type": "...", "planned": {...}}],
+      "govctl_audit_head": {"seq": 12, "hash": "9f2c..."}   # after an audited apply
     }
 
 Numbers are written exactly (Decimal as a JSON number, never rounded through
@@ -127,6 +128,11 @@ class IntentModel(StrictModel):
     planned: dict[str, Any]
 
 
+class AuditHeadModel(StrictModel):
+    seq: int = Field(ge=1)
+    hash: str = Field(pattern="^[0-9a-f]{64}$")
+
+
 class StateModel(StrictModel):
     version: int
     serial: int = Field(ge=0)
@@ -135,6 +141,7 @@ class StateModel(StrictModel):
     outputs: dict[str, OutputModel] = {}
     resources: list[ResourceModel] = []
     intents: list[IntentModel] = []
+    govctl_audit_head: AuditHeadModel | None = None
 
 
 # --- encoding ----------------------------------------------------------------
@@ -183,7 +190,7 @@ def _resource_to_json(rs: ResourceState) -> Fixed:
 
 
 def state_to_json(state: State) -> Fixed:
-    return Fixed(
+    doc = Fixed(
         version=state.version,
         serial=state.serial,
         lineage=state.lineage,
@@ -193,6 +200,10 @@ def state_to_json(state: State) -> Fixed:
                    for a in sorted(state.resources, key=resource_sort_key)],
         intents=[intent_to_json(state.intents[a]) for a in sorted(state.intents)],
     )
+    if state.audit_head is not None:    # absent until the first audited apply
+        doc["govctl_audit_head"] = Fixed(seq=state.audit_head["seq"],
+                                         hash=state.audit_head["hash"])
+    return doc
 
 
 def dumps(state: State) -> bytes:
@@ -392,6 +403,8 @@ def _build(model: StateModel, source: str) -> State:
     problems: list[str] = []
     state = State(version=model.version, serial=model.serial, lineage=model.lineage,
                   govctl_version=model.govctl_version)
+    if model.govctl_audit_head is not None:
+        state.audit_head = model.govctl_audit_head.model_dump()
     state.outputs = {k: OutputState(o.value, o.type, o.sensitive)
                      for k, o in model.outputs.items()}
     for i, rm in enumerate(model.resources):
