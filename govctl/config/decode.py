@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from govctl.config import model as m
@@ -33,10 +34,12 @@ ROOT_BLOCKS: dict[str, tuple[str, ...]] = {
     "import": (),
     "moved": (),
     "policy": ("name",),
+    "waiver": ("name",),
 }
 _RESERVED_VAR_NAMES = {"source", "version", "providers", "count", "for_each", "lifecycle",
                        "depends_on", "locals"}
 _MODULE_META = {"source", "version", "count", "for_each", "depends_on", "providers"}
+_WAIVER_ARGS = {"address", "attributes", "owner", "reason", "expires"}
 
 
 class Decoder:
@@ -484,6 +487,68 @@ class Decoder:
             self.duplicate("policy", name, block, self.module.policies[name].block)
             return
         self.module.policies[name] = m.Policy(name, block)
+
+    def block_waiver(self, block: ast.Block) -> None:
+        """Constant arguments only: a waiver is a reviewed, dated exception, so
+        what it covers must be readable without evaluating anything."""
+        name = block.labels[0]
+        if name in self.module.waivers:
+            self.duplicate("waiver", name, block, self.module.waivers[name].block)
+            return
+        body = block.body
+        self.check_body(body, _WAIVER_ARGS, (), "in a waiver block")
+        a = body.attributes
+        missing = [k for k in ("address", "owner", "reason", "expires") if k not in a]
+        for k in missing:
+            self.err("Missing required argument",
+                     f'The argument "{k}" is required in a waiver block.',
+                     rng=block.def_range)
+        if missing:
+            return
+        texts = {k: self.waiver_string(a[k]) for k in ("address", "owner", "reason", "expires")}
+        expires = self.waiver_date(a["expires"], texts["expires"])
+        attributes = self.waiver_attributes(a.get("attributes"))
+        if any(v is None for v in texts.values()) or expires is None or attributes is None:
+            return
+        self.module.waivers[name] = m.Waiver(name, block, str(texts["address"]), attributes,
+                                             str(texts["owner"]), str(texts["reason"]),
+                                             expires)
+
+    def waiver_string(self, attr: ast.Attribute) -> str | None:
+        v = self.constant(attr.expr, f"waiver {attr.name}")
+        if v is None:
+            return None
+        if v.unknown or v.is_null or not isinstance(v.v, str) or not v.v.strip():
+            self.err("Invalid value", f'The waiver argument "{attr.name}" must be a '
+                     "non-empty string.", attr.expr)
+            return None
+        return str(v.v)
+
+    def waiver_date(self, attr: ast.Attribute, text: str | None) -> date | None:
+        if text is None:
+            return None
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+                raise ValueError(text)
+            return date.fromisoformat(text)
+        except ValueError:
+            self.err("Invalid expiry date", f'The waiver argument "expires" must be a date '
+                     f'written YYYY-MM-DD (UTC), like "2026-12-31"; got "{text}".', attr.expr)
+            return None
+
+    def waiver_attributes(self, attr: ast.Attribute | None) -> list[str] | None:
+        if attr is None:
+            return []
+        v = self.constant(attr.expr, "waiver attributes")
+        if v is None:
+            return None
+        items = v.v if isinstance(v.v, tuple) and not v.unknown else None
+        if items is None or any(not isinstance(e.v, str) or not e.v for e in items):
+            self.err("Invalid value", 'The waiver argument "attributes" must be a list of '
+                     'attribute names, like ["tags", "versioning"]; an empty list, or no '
+                     "argument, waives every attribute.", attr.expr)
+            return None
+        return [str(e.v) for e in items]
 
 
 def _is_traversal(expr: ast.Expr) -> bool:

@@ -4,6 +4,7 @@ expressions kept unevaluated (evaluation needs the whole module tree)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from govctl.hcl import ast
@@ -156,6 +157,20 @@ class Policy:
 
 
 @dataclass
+class Waiver:
+    """Accepted drift: `govctl drift` lists what it covers as waived until
+    `expires` (a date, UTC) has passed, after which it counts as drift again."""
+
+    name: str
+    block: ast.Block
+    address: str                  # glob: * any run of characters, ? one; [ ] literal
+    attributes: list[str]         # empty: every attribute
+    owner: str
+    reason: str
+    expires: date
+
+
+@dataclass
 class Module:
     """One directory of .hcl files."""
 
@@ -173,6 +188,7 @@ class Module:
     imports: list[Import] = field(default_factory=list)
     moved: list[Moved] = field(default_factory=list)
     policies: dict[str, Policy] = field(default_factory=dict)
+    waivers: dict[str, Waiver] = field(default_factory=dict)
 
     def all_resources(self) -> list[Resource]:
         return [*self.resources.values(), *self.data.values()]
