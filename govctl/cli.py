@@ -128,8 +128,48 @@ def _parser() -> argparse.ArgumentParser:
     fu.add_argument("dir", nargs="?", default=".", type=Path)
     _flag(fu, "force", action="store_true", help="do not ask for confirmation")
 
+    _drift_parser(sub)
+
+    _audit_parsers(sub)
+
     sub.add_parser("version", help="print the version")
     return p
+
+
+def _audit_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    au = sub.add_parser("audit", help="verify or list the audit log of applies")
+    au.set_defaults(print_audit_help=au.print_help)
+    asub = au.add_subparsers(dest="audit_command", metavar="SUBCOMMAND")
+    av = asub.add_parser("verify", help="check the audit log's hash chain and its head")
+    ash = asub.add_parser("show", help="list the audit log's records")
+    _flag(ash, "json", action="store_true", help="the records as a JSON array")
+    _flag(ash, "n", dest="count", type=int, default=None, metavar="N",
+          help="only the last N records")
+    for q in (av, ash):
+        _flag(q, "log", type=Path, default=None, metavar="PATH",
+              help="the audit log (default: govctl.audit.jsonl beside the state)")
+        _state_flag(q)
+        _flag(q, "no-color", dest="no_color", action="store_true")
+
+
+def _drift_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    d = sub.add_parser("drift", help="audit the live estate: drift, unmanaged objects, "
+                       "waivers (read-only)")
+    d.add_argument("dir", nargs="?", default=".", type=Path)
+    d.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
+    d.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
+    fmt = d.add_mutually_exclusive_group()
+    for name, what in (("json", "a JSON document"), ("markdown", "Markdown"),
+                       ("sarif", "SARIF 2.1.0, for code scanning")):
+        fmt.add_argument(f"-{name}", f"--{name}", dest="drift_format", action="store_const",
+                         const=name, help=f"print the report as {what}")
+    d.set_defaults(drift_format="table")
+    _flag(d, "all-types", dest="all_types", action="store_true",
+          help="look for unmanaged objects of every type of the providers in use")
+    _flag(d, "fail-on-unmanaged", dest="fail_on_unmanaged", action="store_true",
+          help="exit 2 when unmanaged objects exist")
+    _flag(d, "parallelism", type=int, default=10, metavar="N")
+    _flag(d, "no-color", dest="no_color", action="store_true")
 
 
 def _state_flag(p: argparse.ArgumentParser) -> None:
@@ -298,6 +338,23 @@ def _state_command(args: argparse.Namespace, colour: bool | None) -> int:
                              args.lock)
 
 
+def _audit_command(args: argparse.Namespace, colour: bool | None) -> int:
+    from govctl.commands import audit
+
+    if args.audit_command is None:
+        args.print_audit_help()
+        return 1
+    backend: Any = _state_backend(Path("."), args.state_path, colour)
+    if backend is None:
+        return 1
+    opts = audit.AuditOptions(log=args.log, state=args.state_path,
+                              json=getattr(args, "json", False),
+                              count=getattr(args, "count", None), colour=colour)
+    if args.audit_command == "verify":
+        return audit.verify_command(opts, backend)
+    return audit.show_command(opts, backend)
+
+
 def _confirm_unlock() -> bool:
     print("Do you really want to force-unlock?\n"
           "  govctl will remove the lock on the state.\n"
@@ -343,6 +400,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check.run(RunOptions(directory=args.dir, vars=args.vars or [],
                                         parallelism=args.parallelism, colour=colour,
                                         policy_dirs=args.policy_dirs), args.json)
+        if args.command == "drift":
+            from govctl.commands import drift
+
+            return drift.run(drift.DriftOptions(args.dir, args.vars or [], args.drift_format,
+                                                args.all_types, args.fail_on_unmanaged,
+                                                args.parallelism, colour))
         if args.command == "graph":
             from govctl import graph
 
@@ -377,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if backend is None:
                     return 1
             return show.run(args.plan_file, backend, args.json, colour)
+        if args.command == "audit":
+            return _audit_command(args, colour)
         if args.command == "import":
             import importlib
 

@@ -319,6 +319,7 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
 def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any],
              the_plan: Any, state: Any, backend: Any, providers: Any = None) -> int:
     from govctl.apply import apply_plan
+    from govctl.audit.recorder import record_apply
     from govctl.plan.model import Action
     from govctl.plan.providers import ProviderSet  # noqa: F401 - typing aid
 
@@ -345,11 +346,15 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
 
     journal = backend.journal()
     working = state.copy()
-    result = apply_plan(module, values, the_plan, working, journal,
-                        providers or _providers(module),
+    providers = providers or _providers(module)
+    result = apply_plan(module, values, the_plan, working, journal, providers,
                         opts.parallelism, event, interrupted)
+    # recorded before the fold, so that the state written carries the log's new head
+    audit_diags = record_apply(backend, the_plan, result, state, providers,
+                               command="destroy" if opts.mode == "destroy" else "apply",
+                               plan_file=opts.plan_file)
     backend.fold(state)
-    print_diagnostics(result.diagnostics, colour=opts.colour)
+    print_diagnostics(result.diagnostics + audit_diags, colour=opts.colour)
     ok = [o for o in result.outcomes if o.ok]
     added = sum(1 for o in ok if o.action in (Action.CREATE, Action.REPLACE))
     changed = sum(1 for o in ok if o.action is Action.UPDATE)
@@ -358,7 +363,7 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
     for f in failed:
         print_diagnostics([error(f"Failed to {f.action} {f.addr}", f.message, f.where)],
                           colour=opts.colour)
-    if failed or result.interrupted or _errors(result.diagnostics):
+    if failed or result.interrupted or _errors(result.diagnostics + audit_diags):
         skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
         console.print(f"\nApply failed. Resources: {added} added, {changed} changed, "
                       f"{destroyed} destroyed; {len(failed)} failed{skipped}.")

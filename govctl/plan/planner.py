@@ -616,7 +616,8 @@ def resolve_intents(state: State, providers: ProviderSet) -> tuple[
             deposed.append(Change(
                 addr, Action.DELETE, intent.provider, current.attributes, None,
                 reason="deposed: the old object of a create_before_destroy replacement "
-                "that did not finish", dependencies=deps, deposed=True))
+                "that did not finish", dependencies=deps, deposed=True,
+                sensitive=_path_names(current)))
         state.set_instance(addr, intent.provider, InstanceState(addr.key, found,
                                                                 dependencies=deps))
         recovered.add(addr)
@@ -769,7 +770,7 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     if _errors(diags):
         return plan, diags
     if opts.mode == "destroy":
-        plan.changes = _destroy_all(state, repairs, scope)
+        plan.changes = _destroy_all(state, repairs, scope, providers)
         diags += [_prevented(c.addr) for c in plan.changes
                   if c.action is Action.DELETE and c.prevent_destroy and not c.deposed]
         return plan, diags
@@ -804,6 +805,8 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
         planner.changes[addr] = Change(addr, Action.DELETE, rs.provider, inst.attributes,
                                        None, reason="no longer in the configuration",
                                        prevent_destroy=inst.prevent_destroy,
+                                       sensitive=_path_names(inst) | _type_sensitive(
+                                           planner.providers, rs.provider, addr),
                                        dependencies=list(inst.dependencies),
                                        moved_from=repairs.moved.get(addr),
                                        recovered=addr in repairs.recovered)
@@ -829,7 +832,8 @@ def _prevented(addr: InstanceAddr, rng: Any = None) -> Diagnostic:
                  "apply first.)", rng)
 
 
-def _destroy_all(state: State, repairs: Repairs, scope: Targeting) -> list[Change]:
+def _destroy_all(state: State, repairs: Repairs, scope: Targeting,
+                 providers: ProviderSet) -> list[Change]:
     """Every managed instance, deposed objects too; with -target only the named
     instances and what depends on them (by the dependencies recorded in state,
     the configuration may be gone), with -exclude all but the named ones and
@@ -858,6 +862,7 @@ def _destroy_all(state: State, repairs: Repairs, scope: Targeting) -> list[Chang
     changes = [Change(a, Action.DELETE if a in chosen else Action.NOOP, rs.provider,
                       i.attributes, None if a in chosen else i.attributes,
                       prevent_destroy=i.prevent_destroy, dependencies=list(i.dependencies),
+                      sensitive=_path_names(i) | _type_sensitive(providers, rs.provider, a),
                       moved_from=repairs.moved.get(a), recovered=a in repairs.recovered)
                for a, rs, i in instances
                if a in chosen or a in repairs.recovered or a in repairs.moved]

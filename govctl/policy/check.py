@@ -67,13 +67,16 @@ def _tags(obj: Value) -> dict[str, object] | None:
 
 
 def check(policies: Iterable[Policy], subjects: Iterable[Subject],
-          overrides: Iterable[Override] = ()) -> tuple[list[Result], list[Diagnostic]]:
+          overrides: Iterable[Override] = (), types: Iterable[str] = ()
+          ) -> tuple[list[Result], list[Diagnostic]]:
+    """`types`: every resource type that could exist (the installed providers'),
+    so that `resources.TYPE` is an empty tuple, not an error, when none does."""
     by_name = {o.policy: o for o in overrides}
     results: list[Result] = []
     diags: list[Diagnostic] = []
     broken: set[str] = set()
     subjects = list(subjects)
-    everything = _resources(subjects)
+    everything = _resources(subjects, types)
     for policy in policies:
         for s in subjects:
             if policy.name in broken or not selects(policy, s):
@@ -92,10 +95,10 @@ def check(policies: Iterable[Policy], subjects: Iterable[Subject],
     return results, diags
 
 
-def _resources(subjects: list[Subject]) -> Value:
+def _resources(subjects: list[Subject], types: Iterable[str]) -> Value:
     """`resources.TYPE`: every object of that type (as planned, or live), so that
     a policy can look across resources (a bucket and its encryption setting)."""
-    by_type: dict[str, list[Value]] = {}
+    by_type: dict[str, list[Value]] = {t: [] for t in types}
     for s in subjects:
         if s.action != "delete":
             by_type.setdefault(s.type, []).append(s.self_)

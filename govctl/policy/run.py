@@ -67,11 +67,16 @@ def _user() -> str:
 def check_plan(root: m.Module, plan: Plan, installed: Mapping[str, Any],
                policies: Sequence[Policy], given: Sequence[Override]
                ) -> tuple[list[Result], list[Diagnostic]]:
-    return check(policies, subjects.planned(plan, root, installed), given)
+    return check(policies, subjects.planned(plan, root, installed), given,
+                 _types(installed))
 
 
 def check_live(root: m.Module, plan: Plan, installed: Mapping[str, Any],
                policies: Sequence[Policy], last_applied: Mapping[str, dict[str, Any]]
                ) -> tuple[list[Result], list[Diagnostic]]:
     live: list[Subject] = subjects.live(plan, root, installed, last_applied)
-    return check(policies, live)
+    return check(policies, live, types=_types(installed))
+
+
+def _types(installed: Mapping[str, Any]) -> list[str]:
+    return sorted({t for cls in installed.values() for t in cls.resources})

@@ -139,6 +139,10 @@ def test_before_and_action_and_resources(ws: Workspace) -> None:
     across = policy("count", "mandatory", "length(resources.mem_object) == 2")
     ws.write(OBJECTS + across)
     assert ws.plan()[0] == 0
+    # a type with no object at all is an empty tuple, not an error
+    none = policy("none", "mandatory", "length(resources.mem_policy) == 0")
+    ws.write(OBJECTS + none)
+    assert ws.plan()[0] == 0
 
 
 def test_sensitive_values_never_reach_the_message(ws: Workspace) -> None:
