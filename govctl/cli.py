@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
                         ("destroy", "destroy every object managed by the configuration")):
         _run_flags(sub.add_parser(name, help=help_), name)
 
+    ap = sub.add_parser("approve", help="sign a saved plan as one of its approvers")
+    ap.add_argument("plan_file", type=Path, metavar="PLANFILE")
+    _flag(ap, "approver", required=True, metavar="NAME")
+    _flag(ap, "key", dest="key_file", required=True, type=Path, metavar="KEYFILE",
+          help="the approver's Ed25519 private key (OpenSSH or PEM)")
+    _flag(ap, "comment", default="", metavar="TEXT")
+    _flag(ap, "no-color", dest="no_color", action="store_true")
+
     ck = sub.add_parser("check", help="check the policies against the live estate")
     ck.add_argument("dir", nargs="?", default=".", type=Path)
     ck.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
@@ -393,6 +401,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             opts = _run_options(args, colour)
             return run.plan(opts) if args.command == "plan" else run.apply(opts)  # type: ignore[arg-type]
+        if args.command == "approve":
+            from govctl.commands import approve
+
+            return approve.run(approve.ApproveOptions(args.plan_file, args.approver,
+                                                      args.key_file, args.comment, colour))
         if args.command == "check":
             from govctl.commands import check
             from govctl.commands.run import RunOptions

@@ -239,10 +239,11 @@ def _check_policies(opts: RunOptions, module: Any, the_plan: Any,
     diags += odiags
     if _errors(diags) or not policies:
         return diags
-    results, cdiags = policy_run.check_plan(module, the_plan, providers.installed,
-                                            policies, given)
+    results, needed, cdiags = policy_run.check_plan(module, the_plan, providers.installed,
+                                                    policies, given)
     the_plan.policy_results = results
     the_plan.overrides = given
+    the_plan.approvals_required = needed
     return diags + cdiags
 
 
@@ -270,10 +271,42 @@ def _apply(opts: RunOptions) -> int:
             return 1
         if not the_plan.has_changes:
             return 0
+        if the_plan.approvals_required:
+            raise _Stop(1, [_needs_saved_plan(the_plan.approvals_required)])
         if not opts.auto_approve and not _confirm(console, opts):
             console.print("\nApply cancelled.")
             return 1
         return _execute(console, opts, module, values, the_plan, state, backend, providers)
+
+
+def _needs_saved_plan(reqs: list[Any]) -> Diagnostic:
+    what = "; ".join(f'"{r.policy}" needs {r.required} for {", ".join(r.addresses)}'
+                     for r in reqs)
+    return error("Plan needs approvals",
+                 f"Policies require signed approvals of this exact plan ({what}). Save it "
+                 "with govctl plan -out FILE, have it approved with govctl approve FILE "
+                 "-approver NAME -key KEYFILE, then run govctl apply FILE.")
+
+
+def _approvals(module: Any, the_plan: Any, plan_file: Path, data: bytes) -> list[Any]:
+    """The signatures that count for a saved plan that needs them; _Stop when
+    they do not meet every requirement."""
+    from govctl.approvals import approvers, signatures
+    from govctl.approvals.requirements import verify
+
+    if not the_plan.approvals_required:
+        return []
+    keys, diags = approvers.keys(module)
+    try:
+        given = signatures.load(plan_file)
+    except ValueError as exc:
+        diags.append(error("Invalid approvals file", str(exc)))
+        given = []
+    good, vdiags = verify(the_plan.approvals_required, given, keys,
+                          signatures.digest_of(data))
+    if _errors(diags + vdiags):
+        raise _Stop(1, diags + vdiags)
+    return good
 
 
 def _apply_saved(opts: RunOptions, console: Any) -> int:
@@ -313,11 +346,14 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
             raise _Stop(1, [error("Saved plan is stale",
                                   "The plan cannot be applied: " + "; ".join(stale)
                                   + ". Create a new plan with govctl plan.")])
-        return _execute(console, opts, module, values, the_plan, state, backend)
+        approvals = _approvals(module, the_plan, opts.plan_file, data)
+        return _execute(console, opts, module, values, the_plan, state, backend,
+                        approvals=approvals)
 
 
 def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any],
-             the_plan: Any, state: Any, backend: Any, providers: Any = None) -> int:
+             the_plan: Any, state: Any, backend: Any, providers: Any = None,
+             approvals: Any = ()) -> int:
     from govctl.apply import apply_plan
     from govctl.audit.recorder import record_apply
     from govctl.plan.model import Action
@@ -352,7 +388,10 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
     # recorded before the fold, so that the state written carries the log's new head
     audit_diags = record_apply(backend, the_plan, result, state, providers,
                                command="destroy" if opts.mode == "destroy" else "apply",
-                               plan_file=opts.plan_file)
+                               plan_file=opts.plan_file,
+                               approvals=[{"approver": a.approver, "digest": a.digest,
+                                           "time": a.time, "signature": a.signature}
+                                          for a in approvals])
     backend.fold(state)
     print_diagnostics(result.diagnostics + audit_diags, colour=opts.colour)
     ok = [o for o in result.outcomes if o.ok]

@@ -35,6 +35,7 @@ ROOT_BLOCKS: dict[str, tuple[str, ...]] = {
     "moved": (),
     "policy": ("name",),
     "waiver": ("name",),
+    "approver": ("name",),
 }
 _RESERVED_VAR_NAMES = {"source", "version", "providers", "count", "for_each", "lifecycle",
                        "depends_on", "locals"}
@@ -487,6 +488,20 @@ class Decoder:
             self.duplicate("policy", name, block, self.module.policies[name].block)
             return
         self.module.policies[name] = m.Policy(name, block)
+
+    def block_approver(self, block: ast.Block) -> None:
+        """Someone whose Ed25519 signature on a saved plan counts as an approval
+        (govctl approve); the key is read when a plan is approved or applied."""
+        name = block.labels[0]
+        if name in self.module.approvers:
+            self.duplicate("approver", name, block, self.module.approvers[name].block)
+            return
+        self.check_body(block.body, ("public_key",), (), "in an approver block")
+        if "public_key" not in block.body.attributes:
+            self.diags.append(error("Missing required argument", f'The approver "{name}" '
+                                    "needs a public_key.", block.def_range))
+            return
+        self.module.approvers[name] = m.Approver(name, block)
 
     def block_waiver(self, block: ast.Block) -> None:
         """Constant arguments only: a waiver is a reviewed, dated exception, so

@@ -157,6 +157,15 @@ class Policy:
 
 
 @dataclass
+class Approver:
+    """A person whose signature approves saved plans (`public_key`: Ed25519,
+    OpenSSH or PEM text, e.g. file("keys/alice.pub"))."""
+
+    name: str
+    block: ast.Block
+
+
+@dataclass
 class Waiver:
     """Accepted drift: `govctl drift` lists what it covers as waived until
     `expires` (a date, UTC) has passed, after which it counts as drift again."""
@@ -189,6 +198,7 @@ class Module:
     moved: list[Moved] = field(default_factory=list)
     policies: dict[str, Policy] = field(default_factory=dict)
     waivers: dict[str, Waiver] = field(default_factory=dict)
+    approvers: dict[str, Approver] = field(default_factory=dict)
 
     def all_resources(self) -> list[Resource]:
         return [*self.resources.values(), *self.data.values()]

@@ -92,6 +92,9 @@ class Plan:
     # that made the plan, saved with it, and honoured by `apply PLANFILE`
     policy_results: list[Any] = field(default_factory=list)
     overrides: list[Any] = field(default_factory=list)
+    # signed approvals it needs before it may be applied
+    # (govctl.approvals.requirements.Requirement)
+    approvals_required: list[Any] = field(default_factory=list)
 
     def counts(self) -> dict[Action, int]:
         out = dict.fromkeys(Action, 0)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from govctl.addrs import parse_instance
+from govctl.approvals.requirements import Requirement
 from govctl.diagnostics import DiagnosticError, error
 from govctl.plan.model import Action, Change, OutputChange, Plan
 from govctl.plugins.protocol import UNKNOWN
@@ -84,6 +85,7 @@ def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
         "policy_results": [r.to_json() for r in plan.policy_results],
         "overrides": [{"policy": o.policy, "reason": o.reason, "by": o.by}
                       for o in plan.overrides],
+        "approvals_required": [r.to_json() for r in plan.approvals_required],
     }
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
@@ -106,6 +108,8 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
             overrides=[Override(o["policy"], o["reason"], o.get("by", ""))
                        for o in doc.get("overrides", [])])
         plan.policy_results = [result_from_json(r) for r in doc.get("policy_results", [])]
+        plan.approvals_required = [Requirement.from_json(r)
+                                   for r in doc.get("approvals_required", [])]
         return plan, _dec(doc["variables"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DiagnosticError([error("Invalid plan file",

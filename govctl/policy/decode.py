@@ -23,7 +23,9 @@ from govctl.policy.model import Level, Policy
 
 NAMES = frozenset({"self", "before", "action", "resources"})
 _ARGS = ("description", "enforcement_level", "resource_types", "addresses", "tags",
-         "condition", "error_message")
+         "required_approvals", "approvers", "condition", "error_message")
+_CONSTANTS = ("description", "enforcement_level", "resource_types", "addresses", "tags",
+              "required_approvals", "approvers")
 
 
 def from_modules(root: m.Module) -> tuple[list[Policy], list[Diagnostic]]:
@@ -104,7 +106,7 @@ def decode(name: str, block: ast.Block) -> tuple[Policy | None, list[Diagnostic]
         attr = body.attributes.get(attr_name)
         if attr is not None:
             diags += _refs_ok(attr.expr, attr_name)
-    consts = {a: _const(body, a, diags) for a in _ARGS[:5]}
+    consts = {a: _const(body, a, diags) for a in _CONSTANTS}
     level_text = consts["enforcement_level"]
     level = Level.ADVISORY
     if level_text is not None:
@@ -122,6 +124,9 @@ def decode(name: str, block: ast.Block) -> tuple[Policy | None, list[Diagnostic]
         resource_types=_strings(consts["resource_types"]),
         addresses=_strings(consts["addresses"]),
         tags=_string_map(consts["tags"]),
+        required_approvals=int(consts["required_approvals"].to_python())
+        if consts["required_approvals"] is not None else 0,
+        approvers=_strings(consts["approvers"]),
         condition=condition.expr if condition else None,
         error_message=body.attributes["error_message"].expr
         if "error_message" in body.attributes else None,
@@ -154,11 +159,13 @@ def _const(body: ast.Body, arg: str, diags: list[Diagnostic]) -> Value | None:
         diags.append(exc.diagnostic)
         return None
     want = {"description": "string", "enforcement_level": "string",
-            "resource_types": "list", "addresses": "list", "tags": "map"}[arg]
+            "resource_types": "list", "addresses": "list", "tags": "map",
+            "required_approvals": "count", "approvers": "list"}[arg]
     if not _shape_ok(value, want):
         diags.append(error("Incorrect attribute value type",
-                           f"{arg} must be a {want}"
-                           + (" of strings" if want != "string" else "") + ".",
+                           f"{arg} must be " + {"string": "a string", "count":
+                                                 "a whole number from 0"}.get(
+                               want, f"a {want} of strings") + ".",
                            attr.expr.range))
         return None
     return value
@@ -168,6 +175,11 @@ def _shape_ok(value: Value, want: str) -> bool:
     py = value.to_python() if value.is_wholly_known() else None
     if want == "string":
         return isinstance(py, str)
+    if want == "count":
+        from decimal import Decimal
+
+        return isinstance(py, int | Decimal) and not isinstance(py, bool) and py >= 0 \
+            and py == int(py)
     if want == "list":
         return isinstance(py, list | tuple) and all(isinstance(x, str) for x in py)
     return isinstance(py, dict) and all(isinstance(x, str) for x in py.values())

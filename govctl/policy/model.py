@@ -47,6 +47,10 @@ class Policy:
     condition: Any = None                       # ast.Expr
     error_message: Any = None                   # ast.Expr (may use self/before/action)
     source: Range | None = None                 # the policy block's header
+    # a plan that changes a resource this policy selects needs this many valid
+    # signatures of distinct approvers (from `approvers`, else any declared one)
+    required_approvals: int = 0
+    approvers: list[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

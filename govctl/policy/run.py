@@ -66,9 +66,13 @@ def _user() -> str:
 
 def check_plan(root: m.Module, plan: Plan, installed: Mapping[str, Any],
                policies: Sequence[Policy], given: Sequence[Override]
-               ) -> tuple[list[Result], list[Diagnostic]]:
-    return check(policies, subjects.planned(plan, root, installed), given,
-                 _types(installed))
+               ) -> tuple[list[Result], list[Any], list[Diagnostic]]:
+    """The results, and the signed approvals the plan needs (Requirement)."""
+    from govctl.approvals.requirements import requirements
+
+    planned = subjects.planned(plan, root, installed)
+    results, diags = check(policies, planned, given, _types(installed))
+    return results, requirements(policies, planned), diags
 
 
 def check_live(root: m.Module, plan: Plan, installed: Mapping[str, Any],

@@ -4,6 +4,12 @@ Terraform has no such resource. Which registered version may serve
 production is the governed decision, so it is reviewed as code and an
 approval made in the console shows up as drift. Creating or updating sets
 the version's status (UpdateModelPackage); destroying only forgets it.
+
+The version's own evidence is exported: `customer_metadata_properties` (the
+metrics a pipeline records, e.g. {auc = "0.93"}) and its description, so a
+policy can require metrics to meet thresholds before a version may be
+Approved. Planning a new approval reads the version (one DescribeModelPackage)
+so that the evidence is known when the policies are checked, not after.
 """
 
 from __future__ import annotations
@@ -39,6 +45,9 @@ class ModelPackageApproval(BaseModel):
     id: str | None = attribute(computed=True)
     model_package_group_name: str | None = attribute(computed=True)
     model_package_version: int | None = attribute(computed=True)
+    customer_metadata_properties: dict[str, str] | None = attribute(
+        computed=True, description="The version's metadata (metrics recorded at registration).")
+    model_package_description: str | None = attribute(computed=True)
 
 
 class ModelPackageApprovalType(ResourceType):
@@ -58,8 +67,26 @@ class ModelPackageApprovalType(ResourceType):
     def _from(package: dict[str, Any]) -> Obj:
         return {"approval_status": package.get("ModelApprovalStatus"),
                 "approval_description": package.get("ApprovalDescription"),
-                "model_package_group_name": package.get("ModelPackageGroupName"),
-                "model_package_version": package.get("ModelPackageVersion")}
+                **ModelPackageApprovalType._evidence(package)}
+
+    @staticmethod
+    def _evidence(package: dict[str, Any]) -> Obj:
+        return {"model_package_group_name": package.get("ModelPackageGroupName"),
+                "model_package_version": package.get("ModelPackageVersion"),
+                "customer_metadata_properties":
+                    dict(package.get("CustomerMetadataProperties") or {}) or None,
+                "model_package_description": package.get("ModelPackageDescription")}
+
+    def customize(self, prior: Obj | None, planned: Obj, replace: set[str]) -> Obj:
+        arn = planned.get("model_package_arn")
+        if (prior is None or replace) and isinstance(arn, str) and _VERSION_ARN.match(arn):
+            try:
+                package = self._describe(arn)
+            except ClientError:
+                package = None           # the create says what is wrong
+            if package is not None:
+                planned.update(self._evidence(package))
+        return planned
 
     def read(self, state: Obj) -> Obj | None:
         # the ARN as configured is kept: AWS may hand it back in another case
@@ -116,8 +143,10 @@ class ModelPackageApprovalType(ResourceType):
             description = known.get("approval_description")
         self.aws.client("sagemaker").update_model_package(**args)
         return {**planned, "id": arn, "approval_description": description,
-                "model_package_group_name": known.get("model_package_group_name"),
-                "model_package_version": known.get("model_package_version")}
+                **{k: known.get(k) for k in ("model_package_group_name",
+                                             "model_package_version",
+                                             "customer_metadata_properties",
+                                             "model_package_description")}}
 
     def delete(self, prior: Obj) -> None:
         """Forget the approval: the version keeps its last status, and is never

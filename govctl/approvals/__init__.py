@@ -1,0 +1,1 @@
+"""Signed approvals of saved plans: who approved exactly which plan."""
