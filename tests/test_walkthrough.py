@@ -39,3 +39,9 @@ def test_walkthrough_runs_the_whole_loop(tmp_path: Path) -> None:
     assert "aws_s3_bucket_public_access_block.this will be updated in-place" in drift
     assert out.rstrip().endswith('}') and 'model_package_group = "mlp-staging-models"' in out
     assert "No changes." in out.split("nothing is left to change", 1)[1]
+    # the audit and policy steps
+    audit = out.split("govctl drift audits the estate", 1)[1].split("govctl check:", 1)[0]
+    assert "Drift found: 3 resource(s) drifted" in audit
+    check = out.split("govctl check:", 1)[1].split("govctl plan shows", 1)[0]
+    assert 'policy "kms_key_rotation" failed (mandatory)' in check
+    assert "Audit log intact: 3 records" in out

@@ -18,7 +18,7 @@ trap 'rm -rf "$plans"' EXIT
 
 # The sandbox starts empty every time, so a state left by an earlier run
 # describes objects that no longer exist: start from none.
-rm -f govctl.tfstate govctl.tfstate.backup
+rm -f govctl.tfstate govctl.tfstate.backup govctl.audit.jsonl
 
 step "govctl init: the providers this configuration needs are installed"
 govctl init
@@ -38,21 +38,39 @@ govctl apply -auto-approve -var-file approve-v1.tfvars
 step "Someone changes things by hand: rotation off, a bucket opened, version 1 rejected"
 python3 sandbox_actors.py tamper
 
+# expect CODE COMMAND...: run a command that must exit with CODE
+expect() {
+  local want="$1"; shift
+  set +e
+  "$@"
+  local code=$?
+  set -e
+  if [ "$code" -ne "$want" ]; then
+    echo "expected exit code $want from: $*; got $code" >&2
+    exit 1
+  fi
+}
+
+step "govctl drift audits the estate: attribute by attribute, unmanaged objects, coverage (exit 2: drift)"
+expect 2 govctl drift -var-file approve-v1.tfvars
+
+step "govctl check: the live estate against the ML baseline policies (exit 2: violations)"
+expect 2 govctl check -var-file approve-v1.tfvars
+
 step "govctl plan shows what changed outside govctl (exit code 2: changes)"
-set +e
-govctl plan -detailed-exitcode -var-file approve-v1.tfvars
-code=$?
-set -e
-if [ "$code" -ne 2 ]; then
-  echo "expected the plan to find drift (exit code 2), got $code" >&2
-  exit 1
-fi
+expect 2 govctl plan -detailed-exitcode -var-file approve-v1.tfvars
 
 step "govctl apply restores the declared state"
 govctl apply -auto-approve -var-file approve-v1.tfvars
 
-step "and nothing is left to change (exit code 0)"
+step "and nothing is left to change (exit code 0), nor any drift or violation"
 govctl plan -detailed-exitcode -var-file approve-v1.tfvars
+govctl drift -var-file approve-v1.tfvars > /dev/null
+govctl check -var-file approve-v1.tfvars
+
+step "govctl audit: every apply is in a hash-chained log anchored in the state"
+govctl audit show
+govctl audit verify
 
 step "govctl output"
 govctl output
