@@ -13,13 +13,13 @@ import base64
 import datetime
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from govctl import atomic
 
 CONTEXT = b"govctl-plan-approval/1"
 
@@ -80,10 +80,4 @@ def load(plan_file: Path) -> list[Approval]:
 def save(plan_file: Path, approvals: list[Approval]) -> None:
     path = sidecar(plan_file)
     doc = {"format": "govctl-approvals/1", "approvals": [a.__dict__ for a in approvals]}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w") as f:
-        json.dump(doc, f, indent=2)
-        f.write("\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic.replace(path, (json.dumps(doc, indent=2) + "\n").encode())

@@ -28,6 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from govctl import atomic
 from govctl.state.jsonenc import decode, encode
 
 GENESIS = "0" * 64
@@ -111,7 +112,7 @@ class AuditLog:
                 seq = 1 if last is None else last.seq + 1
                 prev = GENESIS if last is None else last.hash
                 line, digest = seal({**payload, "kind": kind}, seq, prev)
-                _write_all(fd, line)
+                atomic.write_all(fd, line)
                 os.fsync(fd)
                 return Head(seq, digest)
         except OSError as exc:
@@ -126,7 +127,7 @@ class AuditLog:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             if created:
-                _fsync_dir(self.path.parent)
+                atomic.fsync_dir(self.path.parent)
             yield fd
         finally:
             os.close(fd)        # releases the flock
@@ -180,20 +181,6 @@ def _last_record(fd: int, path: Path) -> Head | None:
         raise AuditError(f"the last line of the audit log {path} is not an audit record: "
                          "nothing can be chained to it. Run govctl audit verify.")
     return Head(seq, digest)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 __all__ = ["GENESIS", "LOG_NAME", "AuditError", "AuditLog", "Head", "canonical", "normalise",

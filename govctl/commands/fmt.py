@@ -93,17 +93,6 @@ def _report(name: str, data: bytes, exc: Exception) -> None:
 
 def _write_atomically(path: Path, data: bytes) -> None:
     """A crash mid-write must never leave a half-formatted configuration file."""
-    import os
-    import tempfile
+    from govctl import atomic
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.replace(path, data, mode=path.stat().st_mode & 0o7777)

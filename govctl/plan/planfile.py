@@ -8,12 +8,11 @@ JSON, with the unknown sentinel and exact decimals encoded explicitly.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from govctl import atomic
 from govctl.addrs import parse_instance
 from govctl.approvals.requirements import Requirement
 from govctl.diagnostics import DiagnosticError, error
@@ -118,16 +117,5 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
 
 
 def write(path: Path, plan: Plan, variables: dict[str, Any]) -> None:
-    data = dumps(plan, variables)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    # the rename itself must survive a crash, as for the state file
-    dir_fd = os.open(path.parent or Path("."), os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    """Readable by its owner only: the plan holds the variable values."""
+    atomic.replace(path, dumps(plan, variables))

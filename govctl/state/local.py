@@ -33,7 +33,6 @@ import getpass
 import os
 import shutil
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -44,7 +43,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from govctl import __version__
+from govctl import __version__, atomic
 from govctl.addrs import AddrError, parse_instance
 from govctl.diagnostics import DiagnosticError, error
 from govctl.state import statefile
@@ -116,14 +115,6 @@ def _who() -> str:
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass
@@ -335,7 +326,7 @@ class Journal:
             if self._fd is None:
                 self._open()
             assert self._fd is not None
-            _write_all(self._fd, data)
+            atomic.write_all(self._fd, data)
             os.fsync(self._fd)
 
     def _write_batches(self) -> None:
@@ -366,7 +357,7 @@ class Journal:
                      0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)      # live while this run holds it open
-            _write_all(fd, header)
+            atomic.write_all(fd, header)
             os.fsync(fd)
             os.link(tmp, self.path)             # fails if a journal is already there
         except FileExistsError:
@@ -380,7 +371,7 @@ class Journal:
             raise
         finally:
             tmp.unlink(missing_ok=True)
-        _fsync_dir(self.path.parent)    # the file's existence survives a crash too
+        atomic.fsync_dir(self.path.parent)    # the file's existence survives a crash too
         self._fd = fd
 
     @property
@@ -421,12 +412,6 @@ class Journal:
         self.append({"kind": "outputs", "outputs": {
             k: {"value": o.value, "type": o.type, "sensitive": o.sensitive}
             for k, o in outputs.items()}})
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 # --- the backend -------------------------------------------------------------
@@ -567,26 +552,10 @@ class LocalBackend:
             self._journal._rebase(state.lineage, state.serial)
 
     def _replace(self, data: bytes) -> None:
-        """Temp file in the same directory, fsync, keep the backup, rename, fsync dir."""
-        directory = self.path.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
-                                        dir=directory)
-        tmp = Path(tmp_name)
-        try:
-            try:
-                _write_all(fd, data)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            if self.path.exists():
-                self._keep_backup()
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        _fsync_dir(directory)
+        """Whole or not at all (govctl.atomic), keeping the old state as the backup."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.replace(self.path, data, before_rename=lambda: self._keep_backup()
+                       if self.path.exists() else None)
 
     def _keep_backup(self) -> None:
         """The current file becomes `.backup`: a hard link, renamed into place so
@@ -610,7 +579,7 @@ class LocalBackend:
             self.journal_path.unlink()
         except FileNotFoundError:
             return
-        _fsync_dir(self.journal_path.parent)
+        atomic.fsync_dir(self.journal_path.parent)
 
     # --- the journal --------------------------------------------------------
     def journal(self) -> Journal:
@@ -696,7 +665,7 @@ class LocalBackend:
             st = os.fstat(fd)
             info = LockInfo(id=str(uuid.uuid4()), who=_who(), pid=os.getpid(), operation=operation,
                             created=_now(), path=str(self.path), version=__version__)
-            _write_all(fd, encode_bytes(asdict(info)) + b"\n")
+            atomic.write_all(fd, encode_bytes(asdict(info)) + b"\n")
             os.fsync(fd)
             self._held = _Held(fd, info, (st.st_dev, st.st_ino))
             return info
