@@ -83,6 +83,21 @@ def _run(opts: DriftOptions, run_opts: RunOptions) -> int:
     return report.exit_code
 
 
+def _live_policy_results(module: Any, plan: Any, state: Any, providers: Any
+                         ) -> tuple[list[Result], list[Diagnostic]]:
+    """The configuration's policies against the refreshed estate, as `govctl
+    check` runs them: a drift audit shows what the live estate breaks too."""
+    from govctl.policy import run as policy_run
+
+    policies, diags = policy_run.gather(module, [])
+    if not policies or _errors(diags):
+        return [], diags
+    last = {str(addr): inst.attributes for addr, _rs, inst in state.instances()}
+    results, cdiags = policy_run.check_live(module, plan, providers.installed, policies,
+                                            last)
+    return results, diags + cdiags
+
+
 def build_report(opts: DriftOptions, run_opts: RunOptions | None = None,
                  policy_results: Sequence[Result] = ()) -> tuple[Report | None,
                                                                   list[Diagnostic]]:
@@ -105,9 +120,17 @@ def build_report(opts: DriftOptions, run_opts: RunOptions | None = None,
     uses = waivers.uses(module.waivers.values(), today)
     waivers.apply(items, uses)
     diags += _child_waivers(module)
-    unmanaged, coverage, ddiags = discover(module, state, providers, opts.all_types,
+    # what exists now: objects deleted outside govctl are no longer "known"
+    live = state.copy()
+    for c in plan.drift:
+        if c.after is None:
+            live.remove_instance(c.addr)
+    unmanaged, coverage, ddiags = discover(module, live, providers, opts.all_types,
                                            opts.parallelism)
     diags += ddiags
+    if not policy_results:
+        policy_results, cdiags = _live_policy_results(module, plan, state, providers)
+        diags += cdiags
     report = Report(items, unmanaged, coverage, uses, list(policy_results), opts.all_types,
                     opts.fail_on_unmanaged, str(module.path),
                     datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -86,7 +86,8 @@ def discover(root: m.Module, state: State, providers: ProviderSet, all_types: bo
         if provider is None:
             return pair, None, None       # reported by the plan
         try:
-            return pair, sorted({str(i) for i in provider.discover(type_)}), None
+            ids = provider.discover(type_, frozenset(managed.get(pair, ())))
+            return pair, sorted({str(i) for i in ids}), None
         except Exception as exc:  # a provider bug too: a warning, never a crash
             return pair, None, _message(exc)
 

@@ -21,7 +21,7 @@ governance metadata through `attribute(...)` and `block(...)`:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -142,8 +142,10 @@ class Provider(ABC):
         None when there is none. Used to settle recorded intents."""
         return None
 
-    def discover(self, type_: str) -> Iterator[str]:
-        """Ids of every existing object of `type_` (unmanaged-resource reports)."""
+    def discover(self, type_: str, known: Collection[str] = ()) -> Iterator[str]:
+        """Ids of every existing object of `type_` (unmanaged-resource reports).
+        `known`: ids already managed, which exist (a refresh has just read them):
+        a provider may yield them without checking each one again."""
         return iter(())
 
     def identity(self) -> dict[str, str] | None:

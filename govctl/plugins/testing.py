@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar
@@ -534,7 +534,7 @@ class InMemoryProvider(Provider):
             _die()
         return self._shape(type_, obj) if obj is not None else None
 
-    def discover(self, type_: str) -> Iterator[str]:
+    def discover(self, type_: str, known: Collection[str] = ()) -> Iterator[str]:
         kill = self._enter("discover", type_, None)
         self._model(type_)
         ids = [o["id"] for o in self.world.objects(type_)]

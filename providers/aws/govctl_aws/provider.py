@@ -7,7 +7,7 @@ tracebacks are for govctl's bugs, not for a denied permission.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -106,9 +106,10 @@ class AwsProvider(Provider):
         found = self._call(f"looking for {type_}", lambda: rt.find(planned))
         return rt.shape(found) if found is not None else None
 
-    def discover(self, type_: str) -> Iterator[str]:
+    def discover(self, type_: str, known: Collection[str] = ()) -> Iterator[str]:
         rt = self._type(type_)
-        return iter(self._call(f"listing {type_}", lambda: list(rt.discover())))
+        managed = frozenset(known)
+        return iter(self._call(f"listing {type_}", lambda: list(rt.discover(managed))))
 
     def identity(self) -> dict[str, str] | None:
         """The caller STS names (one call): the account and principal an audit

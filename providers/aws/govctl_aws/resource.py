@@ -76,7 +76,9 @@ class ResourceType:
         """The object an interrupted create may have made (by its unique name)."""
         return None
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
+        """Ids of every object of this type; those in `known` (managed, just
+        refreshed) need not be checked again."""
         return iter(())
 
     def validate(self, config: Obj) -> list[ProviderError]:

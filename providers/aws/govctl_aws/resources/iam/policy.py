@@ -140,7 +140,7 @@ class PolicyType(ResourceType):
         arn = f"arn:{self.aws.partition}:iam::{self.aws.account_id()}:policy{path}{name}"
         return self.read({**planned, "id": arn})
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         pages = self.aws.client("iam").get_paginator("list_policies").paginate(Scope="Local")
         for page in pages:
             for found in page.get("Policies", ()):

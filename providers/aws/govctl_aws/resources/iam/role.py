@@ -189,7 +189,7 @@ class RoleType(ResourceType):
             return None
         return self.read({**planned, "id": name})
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         for page in self.aws.client("iam").get_paginator("list_roles").paginate():
             for role in page.get("Roles", ()):
                 yield role["RoleName"]

@@ -160,7 +160,7 @@ class AliasType(ResourceType):
                           "target_key_id": planned.get("target_key_id")
                           if isinstance(planned.get("target_key_id"), str) else None})
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         """Every alias of the account but AWS's own (`alias/aws/...`)."""
         for alias in self._aliases():
             name = alias.get("AliasName", "")

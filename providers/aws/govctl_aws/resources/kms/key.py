@@ -278,12 +278,15 @@ class KeyType(ResourceType):
         create cannot be told apart from any other key in the account."""
         return None
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         """Customer-managed keys not pending deletion. ListKeys does not say who
-        manages a key, so this costs one DescribeKey per key as well."""
+        manages a key, so this costs one DescribeKey per key not already known."""
         kms = self.aws.client("kms")
         for page in kms.get_paginator("list_keys").paginate():
             for entry in page.get("Keys", ()):
+                if entry["KeyId"] in known:
+                    yield entry["KeyId"]
+                    continue
                 try:
                     meta = kms.describe_key(KeyId=entry["KeyId"])["KeyMetadata"]
                 except ClientError as exc:

@@ -143,6 +143,6 @@ class BucketType(ResourceType):
             return None
         return self.read({"id": name, "bucket": name, "tags": planned.get("tags")})
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         for b in self.aws.client("s3").list_buckets().get("Buckets", ()):
             yield b["Name"]

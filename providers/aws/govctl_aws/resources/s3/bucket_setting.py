@@ -102,11 +102,15 @@ class BucketSetting(ResourceType):
             return None
         return self.read({**planned, "id": name, "bucket": name})
 
-    def discover(self) -> Iterator[str]:
-        """One ListBuckets, then this type's Get call on every bucket (1 + N calls):
-        S3 has no call listing the buckets that carry a setting."""
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
+        """One ListBuckets, then this type's Get call on every bucket not known
+        to carry it (1 + unmanaged calls): S3 has no call listing the buckets
+        that carry a setting."""
         for b in self.aws.client("s3").list_buckets().get("Buckets", ()):
             name = b["Name"]
+            if name in known:
+                yield name
+                continue
             try:
                 answer = self.fetch({"id": name, "bucket": name})
             except ClientError as exc:

@@ -158,7 +158,7 @@ class ModelPackageApprovalType(ResourceType):
             return None
         return self.read({"id": arn, "model_package_arn": arn})
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         pages = self.aws.client("sagemaker").get_paginator("list_model_packages").paginate(
             ModelPackageType="Versioned")
         for page in pages:

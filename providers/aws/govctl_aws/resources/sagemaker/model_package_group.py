@@ -130,7 +130,7 @@ class ModelPackageGroupType(ResourceType):
         return self.read({"id": name, "model_package_group_name": name,
                           "tags": planned.get("tags")})
 
-    def discover(self) -> Iterator[str]:
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         pages = self.aws.client("sagemaker").get_paginator(
             "list_model_package_groups").paginate()
         for page in pages:
