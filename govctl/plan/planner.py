@@ -773,7 +773,7 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
         plan.changes = _destroy_all(state, repairs, scope, providers)
         diags += [_prevented(c.addr) for c in plan.changes
                   if c.action is Action.DELETE and c.prevent_destroy and not c.deposed]
-        return plan, diags
+        return plan, diags + destroy_notes(plan.changes, providers)
     repairs.importing, impdiags = _imports(root, probe, state, providers, scope)
     diags += impdiags
     planner = Planner(root, state, providers, opts, scope, repairs)
@@ -819,7 +819,24 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     plan.changes = sorted([*planner.changes.values(), *repairs.deposed],
                           key=lambda c: (c.addr, c.deposed))
     plan.outputs = _outputs(prior, result)
-    return plan, diags
+    return plan, diags + destroy_notes(plan.changes, providers)
+
+
+def destroy_notes(changes: Iterable[Change], providers: ProviderSet) -> list[Diagnostic]:
+    """What destroying really does where it is not plain deletion (a KMS key is
+    only scheduled for deletion), said before anyone confirms it."""
+    out = []
+    for c in changes:
+        if c.action not in (Action.DELETE, Action.REPLACE) or c.before is None:
+            continue
+        provider = providers.get(providers.key_from_state(c.provider))
+        try:
+            note = provider.destroy_note(c.type, c.before) if provider is not None else None
+        except Exception:  # a note is advice: a provider bug must not stop the plan
+            note = None
+        if note:
+            out.append(warning(f"Destroying {c.addr}", note))
+    return out
 
 
 def _prevented(addr: InstanceAddr, rng: Any = None) -> Diagnostic:

@@ -142,6 +142,12 @@ class Provider(ABC):
         None when there is none. Used to settle recorded intents."""
         return None
 
+    def destroy_note(self, type_: str, prior: dict[str, Any]) -> str | None:
+        """What destroying this object really does, when it is not plain
+        deletion (a key scheduled for deletion, a setting only suspended), for
+        the plan to say before anyone confirms it; None otherwise."""
+        return None
+
     def discover(self, type_: str, known: Collection[str] = ()) -> Iterator[str]:
         """Ids of every existing object of `type_` (unmanaged-resource reports).
         `known`: ids already managed, which exist (a refresh has just read them):

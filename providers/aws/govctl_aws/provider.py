@@ -106,6 +106,10 @@ class AwsProvider(Provider):
         found = self._call(f"looking for {type_}", lambda: rt.find(planned))
         return rt.shape(found) if found is not None else None
 
+    def destroy_note(self, type_: str, prior: dict[str, Any]) -> str | None:
+        rt = self._types.get(type_)
+        return rt.destroy_note(prior) if rt is not None else None
+
     def discover(self, type_: str, known: Collection[str] = ()) -> Iterator[str]:
         rt = self._type(type_)
         managed = frozenset(known)

@@ -76,6 +76,10 @@ class ResourceType:
         """The object an interrupted create may have made (by its unique name)."""
         return None
 
+    def destroy_note(self, prior: Obj) -> str | None:
+        """What destroying does, when it is not plain deletion (see Provider)."""
+        return None
+
     def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
         """Ids of every object of this type; those in `known` (managed, just
         refreshed) need not be checked again."""

@@ -333,3 +333,13 @@ def test_discover_lists_live_customer_keys(aws: AwsWorkspace, provider: Any) -> 
 def test_find_never_guesses(provider: Any) -> None:
     provider.aws.client("kms").create_key(Description="same")
     assert provider.find("aws_kms_key", {"description": "same"}) is None
+
+
+def test_destroy_plan_says_the_key_is_only_scheduled(aws: AwsWorkspace) -> None:
+    aws.write('resource "aws_kms_key" "k" {\n  description = "notes"\n'
+              '  deletion_window_in_days = 7\n}\n')
+    aws.applied()
+    code, out, err = aws.run("plan", "-destroy", "-no-color", str(aws.root))
+    assert code == 0, out + err
+    assert "Warning: Destroying aws_kms_key.k" in err
+    assert "schedules its deletion in 7 days" in " ".join(err.split())

@@ -85,4 +85,12 @@ def test_policy_contract_with_stubbed_policy_calls(aws: AwsWorkspace,
         assert imported["id"] == state["id"]
         assert json.loads(imported["resource_policy"]) == json.loads(state["resource_policy"])
         stub.assert_no_pending_responses()
-    assert not case.discoverable and list(provider.discover(POLICY)) == []
+
+        # discovery: the known group is listed without a Get; another is asked
+        aws.moto.client("sagemaker").create_model_package_group(
+            ModelPackageGroupName="bare-models")
+        stub.add_client_error("get_model_package_group_policy", "ValidationException",
+                              "Cannot find resource policy for bare-models.",
+                              expected_params={"ModelPackageGroupName": "bare-models"})
+        assert list(provider.discover(POLICY, {"contract-models"})) == ["contract-models"]
+        stub.assert_no_pending_responses()

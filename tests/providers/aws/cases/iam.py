@@ -67,8 +67,7 @@ resource "aws_iam_role_policy_attachment" "this" {{
 CASES = [
     Case("aws_iam_role", ROLE, lambda a: a["name"]),
     Case("aws_iam_policy", POLICY, lambda a: a["arn"]),
-    Case("aws_iam_role_policy", ROLE_POLICY, lambda a: f"{a['role']}:{a['name']}",
-         discoverable=False),
+    Case("aws_iam_role_policy", ROLE_POLICY, lambda a: f"{a['role']}:{a['name']}"),
     Case("aws_iam_role_policy_attachment", ATTACHMENT,
-         lambda a: f"{a['role']}/{a['policy_arn']}", discoverable=False),
+         lambda a: f"{a['role']}/{a['policy_arn']}"),
 ]

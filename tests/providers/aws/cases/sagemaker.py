@@ -105,7 +105,7 @@ resource "aws_sagemaker_model_package_approval" "this" {
 CASES: list[SageMakerCase] = [
     SageMakerCase("aws_sagemaker_model_package_group", GROUP_CONFIG, lambda a: a["id"]),
     SageMakerCase("aws_sagemaker_model_package_group_policy", POLICY_CONFIG % READERS_POLICY,
-                  lambda a: a["id"], discoverable=False,
+                  lambda a: a["id"],
                   moto_lacks=("PutModelPackageGroupPolicy", "GetModelPackageGroupPolicy")),
     SageMakerCase("aws_sagemaker_model_package_approval",
                   APPROVAL_CONFIG % version_arn("contract-models", 1), lambda a: a["id"],

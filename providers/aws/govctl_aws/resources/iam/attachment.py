@@ -6,13 +6,15 @@ a read lists the role's attached policies.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from govctl.plugins.protocol import ProviderError, attribute
 from govctl_aws.errors import is_gone
 from govctl_aws.resource import Obj, ResourceType
-from govctl_aws.resources.iam.common import split_id
+from govctl_aws.resources.iam.common import role_names, split_id
 
 
 class RolePolicyAttachment(BaseModel):
@@ -66,3 +68,12 @@ class RolePolicyAttachmentType(ResourceType):
         if not isinstance(role, str) or not isinstance(arn, str):
             return None
         return self.read({**planned, "id": f"{role}/{arn}"})
+
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
+        """ListRoles, then ListAttachedRolePolicies per role: `ROLE/ARN` ids."""
+        iam = self.aws.client("iam")
+        for role in role_names(self.aws):
+            pages = iam.get_paginator("list_attached_role_policies").paginate(RoleName=role)
+            for page in pages:
+                for p in page.get("AttachedPolicies", ()):
+                    yield f"{role}/{p['PolicyArn']}"

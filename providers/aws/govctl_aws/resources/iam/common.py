@@ -6,7 +6,9 @@ the types agree on both so that state reads the same whichever wrote it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 from govctl.plugins.protocol import ProviderError
 from govctl_aws import policy
@@ -46,3 +48,10 @@ def split_id(id_: str, sep: str, what: str) -> tuple[str, str]:
     if not found or not first or not rest:
         raise ProviderError(f'"{id_}" is not a valid {what}')
     return first, rest
+
+
+def role_names(aws: Any) -> Iterator[str]:
+    """Every role's name (ListRoles, paged): discovery of what hangs off roles."""
+    for page in aws.client("iam").get_paginator("list_roles").paginate():
+        for role in page.get("Roles", ()):
+            yield role["RoleName"]

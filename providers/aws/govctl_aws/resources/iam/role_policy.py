@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
@@ -9,7 +11,7 @@ from govctl.plugins.protocol import ProviderError, attribute
 from govctl_aws import policy
 from govctl_aws.errors import is_gone
 from govctl_aws.resource import Obj, ResourceType
-from govctl_aws.resources.iam.common import policy_errors, split_id
+from govctl_aws.resources.iam.common import policy_errors, role_names, split_id
 
 
 class RolePolicy(BaseModel):
@@ -71,3 +73,11 @@ class RolePolicyType(ResourceType):
         if not isinstance(role, str) or not isinstance(name, str):
             return None
         return self.read({**planned, "id": f"{role}:{name}"})
+
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
+        """ListRoles, then ListRolePolicies per role: `ROLE:NAME` ids."""
+        iam = self.aws.client("iam")
+        for role in role_names(self.aws):
+            for page in iam.get_paginator("list_role_policies").paginate(RoleName=role):
+                for name in page.get("PolicyNames", ()):
+                    yield f"{role}:{name}"

@@ -84,6 +84,13 @@ class KeyType(ResourceType):
     semantic = {"policy": iam_policy.equivalent}
 
     # --- planning -----------------------------------------------------------
+    def destroy_note(self, prior: Obj) -> str | None:
+        days = prior.get("deletion_window_in_days") or 30
+        return (f"AWS deletes a KMS key only after a waiting period: destroying key "
+                f"{prior.get('key_id')} schedules its deletion in {days} days "
+                "(deletion_window_in_days). Until then it can be recovered with "
+                "CancelKeyDeletion; afterwards whatever it encrypted cannot be decrypted.")
+
     def validate(self, config: Obj) -> list[ProviderError]:
         checks = (check_range(config, "deletion_window_in_days", DELETION_WINDOW),
                   check_range(config, "rotation_period_in_days", ROTATION_PERIOD),

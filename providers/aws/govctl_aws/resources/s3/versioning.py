@@ -50,6 +50,10 @@ class VersioningType(BucketSetting):
     model = Versioning
     refresh_calls = ("s3:GetBucketVersioning",)
 
+    def destroy_note(self, prior: Obj) -> str | None:
+        return (f"A bucket cannot become unversioned again: destroying this resource "
+                f"suspends versioning of {prior.get('bucket')}; existing versions stay.")
+
     def fetch(self, state: Obj) -> dict[str, Any] | None:
         answer = self.aws.client("s3").get_bucket_versioning(**self.bucket_args(state))
         return {k: answer[k] for k in ("Status", "MFADelete") if k in answer}

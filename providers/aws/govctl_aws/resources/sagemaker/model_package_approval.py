@@ -55,6 +55,11 @@ class ModelPackageApprovalType(ResourceType):
     model = ModelPackageApproval
     refresh_calls = ("sagemaker:DescribeModelPackage",)
 
+    def destroy_note(self, prior: Obj) -> str | None:
+        return (f"govctl stops managing the approval of {prior.get('model_package_arn')}; "
+                f"the version keeps its status ({prior.get('approval_status')}) and is "
+                "not deleted.")
+
     def _describe(self, arn: str) -> dict[str, Any] | None:
         try:
             return self.aws.client("sagemaker").describe_model_package(ModelPackageName=arn)

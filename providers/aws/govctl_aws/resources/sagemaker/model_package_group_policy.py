@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
@@ -79,3 +81,13 @@ class ModelPackageGroupPolicyType(ResourceType):
                           "resource_policy": planned.get("resource_policy")})
 
     # policies are not listed by any API: nothing to discover
+
+    def discover(self, known: frozenset[str] = frozenset()) -> Iterator[str]:
+        """ListModelPackageGroups, then GetModelPackageGroupPolicy per group not
+        known to have one: the groups that carry a policy."""
+        sm = self.aws.client("sagemaker")
+        for page in sm.get_paginator("list_model_package_groups").paginate():
+            for g in page.get("ModelPackageGroupSummaryList", ()):
+                name = g["ModelPackageGroupName"]
+                if name in known or self.read({"id": name}) is not None:
+                    yield name
