@@ -87,7 +87,10 @@ def record_apply(backend: Any, plan: Any, result: Any, state: Any, providers: An
             overrides=getattr(plan, "overrides", ()) if overrides is None else overrides,
             approvals=approvals, plan_file=str(plan_file) if plan_file is not None else None,
             sensitive=sensitive_names(plan, state, providers))
-        head = AuditLog(log_path).append("apply", payload)
+        log = AuditLog(log_path)
+        for record in override_records(plan, overrides, digest, payload):
+            log.append("override", record)
+        head = log.append("apply", payload)
     except Exception as exc:  # never lose the state over the log: reported instead
         where = f" {log_path}" if log_path is not None else ""
         return [error("Failed to write the audit log",
@@ -98,4 +101,17 @@ def record_apply(backend: Any, plan: Any, result: Any, state: Any, providers: An
     return []
 
 
-__all__ = ["identities", "record_apply"]
+def override_records(plan: Any, overrides: Iterable[Any] | None, digest: str,
+                     apply: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One record per override the applied plan carries, before the apply's own:
+    who let which policy's failures through, why, and on what (the apply record,
+    last, is the head the state anchors)."""
+    given = list(getattr(plan, "overrides", ()) if overrides is None else overrides)
+    failed = [r for r in getattr(plan, "policy_results", ()) if r.overridden is not None]
+    return [{"policy": o.policy, "reason": o.reason, "by": o.by, "plan_digest": digest,
+             "time": apply.get("time"), "user": apply.get("user"),
+             "addresses": sorted({r.address for r in failed if r.policy == o.policy})}
+            for o in given]
+
+
+__all__ = ["identities", "override_records", "record_apply"]

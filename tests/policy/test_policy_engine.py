@@ -239,3 +239,18 @@ def test_validate_checks_policy_blocks(ws: Workspace) -> None:
     ws.write(OBJECTS + 'policy "p" {\n  enforcement_level = "strict"\n  condition = true\n}\n')
     code, _out, err = ws.run("validate", "-no-color", str(ws.root))
     assert code == 1 and "enforcement_level must be" in err
+
+
+def test_an_applied_override_is_its_own_audit_record(ws: Workspace) -> None:
+    ws.write(OBJECTS + policy("encrypted", "overridable", ENCRYPTED))
+    code, out, err = ws.apply("-override-policy", "encrypted", "-reason", "legacy, ML-42")
+    assert code == 0, out + err
+    records = [json.loads(line) for line in
+               (ws.root / "govctl.audit.jsonl").read_text().splitlines()]
+    assert [r["kind"] for r in records] == ["override", "apply"]
+    assert records[0]["policy"] == "encrypted" and records[0]["reason"] == "legacy, ML-42"
+    assert records[0]["addresses"] == ["mem_object.plain"]
+    assert records[0]["plan_digest"] == records[1]["plan_digest"]
+    code, out, _err = ws.run("audit", "verify", "-state", str(ws.root / "govctl.tfstate"),
+                             "-log", str(ws.root / "govctl.audit.jsonl"))
+    assert code == 0, out
