@@ -319,3 +319,278 @@ def test_value_helpers():
                   "big": Decimal("1E+50"), "s": 'q"', "b": [True, None]})
     assert text == '{"b":[true,null],"big":1E+50,"e":1E-9,"i":10,"n":1.50,"s":"q\\""}'
     assert json.loads(text, parse_float=Decimal)["n"] == Decimal("1.50")
+
+
+# --- configuration, variables, prior state, govctl's extras ------------------
+def _config_resources(module: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["address"]: r for r in module.get("resources", [])}
+
+
+def test_plan_json_configuration(ws):
+    ws.write(V1)
+    doc, _ = _plan_json(ws, "config.plan")
+    config = doc["configuration"]
+    mem = config["provider_config"]["mem"]
+    assert mem["name"] == "mem" and mem["full_name"] == "govctl/mem"
+    assert mem["expressions"]["storage"] == {"constant_value": str(ws.world_path)}
+    root = config["root_module"]
+    res = _config_resources(root)
+    assert sorted(res) == ["mem_object.a", "mem_object.cbd", "mem_object.gone",
+                           "mem_object.many"]
+    a = res["mem_object.a"]
+    assert (a["mode"], a["type"], a["name"], a["provider_config_key"]) == \
+        ("managed", "mem_object", "a", "mem")
+    assert a["expressions"]["name"] == {"constant_value": "a"}
+    assert a["expressions"]["tags"] == {"constant_value": {"team": "ml", "env": "dev"}}
+    # the schema declares `secret` sensitive: its literal is not repeated here
+    assert a["expressions"]["secret"] == {}
+    many = res["mem_object.many"]
+    assert many["count_expression"] == {"constant_value": 2}
+    assert many["expressions"]["value"] == {"references": ["mem_object.a.arn", "mem_object.a"]}
+    assert many["expressions"]["name"] == {"references": ["count.index"]}
+    assert root["outputs"]["arn"]["expression"] == {"references": ["mem_object.a.arn",
+                                                                   "mem_object.a"]}
+    assert root["outputs"]["pw"]["sensitive"] is True
+    assert root["outputs"]["rate"]["expression"] == {"constant_value": 1.25}
+    call = root["module_calls"]["m"]
+    assert call["source"] == "./mod"
+    assert call["expressions"]["keys"] == {"constant_value": ["k"]}
+    x = _config_resources(call["module"])["mem_object.x"]     # relative to its module
+    assert x["for_each_expression"] == {"references": ["var.keys"]}
+    assert x["expressions"]["name"] == {"references": ["each.key"]}
+    assert x["provider_config_key"] == "mem"
+    assert call["module"]["variables"] == {"keys": {}}
+    assert "hunter2" not in json.dumps(config)
+
+
+VARS = """
+variable "region" {
+  type    = string
+  default = "eu-west-1"
+}
+
+variable "owner" {
+  type = string
+}
+
+variable "token" {
+  type      = string
+  sensitive = true
+}
+
+resource "mem_object" "v" {
+  name   = "v-${var.owner}"
+  value  = var.region
+  secret = var.token
+  tags   = { team = "ml" }
+}
+"""
+
+
+def test_plan_json_variables(ws):
+    ws.write(VARS)
+    path = ws.root / "vars.plan"
+    code, _, err = ws.plan("-var", "owner=ana", "-var", "token=t0k3n", "-out", str(path))
+    assert code == 0, err
+    doc, _ = _show(ws, str(path))
+    jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
+    # as Terraform: every root variable with its value, sensitive ones too
+    # (the file is the user's, as the plan file is), defaults included
+    assert doc["variables"] == {"owner": {"value": "ana"}, "region": {"value": "eu-west-1"},
+                                "token": {"value": "t0k3n"}}
+    declared = doc["configuration"]["root_module"]["variables"]
+    assert declared["region"] == {"default": "eu-west-1"}
+    assert declared["token"] == {"sensitive": True}
+    expr = _config_resources(doc["configuration"]["root_module"])["mem_object.v"]
+    assert expr["expressions"]["value"] == {"references": ["var.region"]}
+
+
+def test_plan_json_prior_state(ws):
+    ws.write(V1)
+    doc, _ = _plan_json(ws, "first.plan")
+    assert "prior_state" not in doc           # nothing in state yet: as Terraform
+    assert ws.apply()[0] == 0
+    obj = ws.world.find("mem_object", "a")
+    ws.world.put("mem_object", {**obj, "value": "changed outside"})
+    ws.world.delete("mem_object", ws.world.find("mem_object", "gone")["id"])
+    ws.write(V2)
+    path = ws.root / "second.plan"
+    doc, _ = _plan_json(ws, "second.plan")
+    prior = doc["prior_state"]
+    jsonschema.validate(prior, STATE_SCHEMA, cls=jsonschema.Draft202012Validator)
+    res = {r["address"]: r for r in prior["values"]["root_module"]["resources"]}
+    # the state the plan was made from, as its refresh saw it
+    assert res["mem_object.a"]["values"]["value"] == "changed outside"
+    assert res["mem_object.a"]["values"]["secret"] == "hunter2"
+    assert res["mem_object.a"]["sensitive_values"]["secret"] is True
+    assert "mem_object.gone" not in res
+    assert res["mem_object.many[0]"]["depends_on"] == ["mem_object.a"]
+    assert prior["values"]["outputs"]["rate"]["value"] == 1.25
+    (child,) = prior["values"]["root_module"]["child_modules"]
+    assert child["resources"][0]["address"] == 'module.m.mem_object.x["k"]'
+    # the saved plan keeps it: applying (which moves the state on) changes nothing
+    assert ws.run("apply", "-no-color", str(path))[0] == 0
+    again, _ = _show(ws, str(path))
+    assert again["prior_state"] == prior
+    assert again["configuration"] == doc["configuration"]
+
+
+def test_plan_json_out_matches_show(ws):
+    ws.write(V1)
+    assert ws.apply()[0] == 0
+    ws.write(V2)
+    plan_path, json_path = ws.root / "p.plan", ws.root / "p.json"
+    code, out, err = ws.plan("-out", str(plan_path), "-json-out", str(json_path))
+    assert code == 0, err
+    assert "# mem_object.a will be updated in-place" in out      # the normal output too
+    assert json_path.stat().st_mode & 0o777 == 0o600
+    _, shown = _show(ws, str(plan_path))
+    assert json_path.read_text() == shown
+    doc = json.loads(json_path.read_text())
+    jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert doc["prior_state"]["values"]["root_module"]["resources"]
+    # without -out too
+    (ws.root / "q.json").write_text("old")
+    code, _, err = ws.plan("-json-out", str(ws.root / "q.json"))
+    assert code == 0, err
+    q = json.loads((ws.root / "q.json").read_text())
+    assert _changes(q).keys() == _changes(doc).keys()
+    assert not list(ws.root.glob(".q.json.*"))                  # no temporary left behind
+    code, _, err = ws.plan("-json-out", str(ws.root / "missing" / "r.json"))
+    assert code == 1 and "Failed to write the JSON plan" in err
+
+
+GUARDED = """
+policy "tagged" {
+  enforcement_level = "overridable"
+  resource_types    = ["mem_object"]
+  condition         = self.tags != null
+  error_message     = "${self.name} has no tags"
+}
+
+resource "mem_object" "bare" {
+  name = "bare"
+}
+
+resource "mem_object" "tidy" {
+  name = "tidy"
+  tags = { team = "ml" }
+}
+"""
+
+
+def test_plan_json_govctl_extras(ws):
+    from tests.policy.keys import write_keys
+
+    keys = write_keys(ws.root / "keys", ["ana", "bo"])
+    approvers = "".join(f'approver "{n}" {{\n  public_key = file("{keys[n]}.pub")\n}}\n'
+                        for n in ("ana", "bo"))
+    ws.write(GUARDED + approvers + """
+policy "two_person_rule" {
+  enforcement_level  = "mandatory"
+  addresses          = ["mem_object.tidy"]
+  required_approvals = 2
+  condition          = true
+}
+""")
+    path = ws.root / "extras.plan"
+    code, _, err = ws.plan("-override-policy", "tagged", "-reason", "legacy, ML-42",
+                           "-out", str(path))
+    assert code == 0, err
+    doc, _ = _show(ws, str(path))
+    jsonschema.validate(doc, SCHEMA, cls=jsonschema.Draft202012Validator)
+    extras = doc["govctl"]
+    results = {(r["policy"], r["address"]): r for r in extras["policy_results"]}
+    bare = results[("tagged", "mem_object.bare")]
+    assert bare["outcome"] == "failed" and bare["enforcement_level"] == "overridable"
+    assert bare["overridden"]["reason"] == "legacy, ML-42"
+    assert results[("tagged", "mem_object.tidy")]["outcome"] == "passed"
+    assert extras["overrides"] == [{"policy": "tagged", "reason": "legacy, ML-42",
+                                    "by": bare["overridden"]["by"]}]
+    (req,) = extras["approvals_required"]
+    assert req["policy"] == "two_person_rule" and req["required"] == 2
+    assert req["addresses"] == ["mem_object.tidy"]
+    # what policy tools read is unchanged by them
+    assert {rc["address"] for rc in doc["resource_changes"]} == {"mem_object.bare",
+                                                                 "mem_object.tidy"}
+
+
+# --- a conftest-style rule that follows references through `configuration` ---
+GUARD = """
+resource "mem_object" "data" {
+  name = "data"
+  tags = { class = "restricted" }
+}
+
+resource "mem_object" "open" {
+  name = "open"
+  tags = { class = "restricted" }
+}
+
+resource "mem_object" "public" {
+  name = "public"
+  tags = { class = "public" }
+}
+
+resource "mem_policy" "data" {
+  name        = "guard-data"
+  policy      = "{}"
+  attached_to = [mem_object.data.id]
+}
+"""
+
+
+def unguarded(doc: dict[str, Any]) -> list[str]:
+    """Deny creating a restricted object without a policy attached to it: the
+    attachment is known only after apply, so the rule follows the policy's
+    `attached_to` references in the configuration, as conftest rules for an
+    S3 bucket and its encryption configuration do."""
+    def walk(module: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+        out = [{**r, "address": prefix + r["address"]} for r in module.get("resources", [])]
+        for name, call in module.get("module_calls", {}).items():
+            out += walk(call["module"], f"{prefix}module.{name}.")
+        return out
+
+    config = walk(doc["configuration"]["root_module"], "")
+    guarded = {ref for r in config if r["type"] == "mem_policy"
+               for ref in r["expressions"].get("attached_to", {}).get("references", [])}
+    return [rc["address"] for rc in doc["resource_changes"]
+            if rc["type"] == "mem_object" and "create" in rc["change"]["actions"]
+            and (rc["change"]["after"].get("tags") or {}).get("class") == "restricted"
+            and rc["address"] not in guarded]
+
+
+def test_conftest_style_rule_follows_references(ws):
+    ws.write(GUARD)
+    doc, _ = _plan_json(ws, "guard.plan")
+    assert unguarded(doc) == ["mem_object.open"]
+    ws.write(GUARD + """
+resource "mem_policy" "open" {
+  name        = "guard-open"
+  attached_to = [mem_object.open.id]
+}
+""")
+    doc, _ = _plan_json(ws, "guarded.plan")
+    assert unguarded(doc) == []
+
+
+def test_reference_strings():
+    from govctl.hcl.parser import parse_expression
+    from govctl.render.json_config import expression
+
+    def refs(text: str) -> dict[str, Any]:
+        expr, diags = parse_expression(text, "t.hcl")
+        assert expr is not None and not diags
+        return expression(expr)
+
+    assert refs('aws_s3_bucket.b["x"].arn') == {"references": [
+        'aws_s3_bucket.b["x"].arn', 'aws_s3_bucket.b["x"]', "aws_s3_bucket.b"]}
+    assert refs("data.mem_lookup.l.value") == {"references": [
+        "data.mem_lookup.l.value", "data.mem_lookup.l"]}
+    assert refs("module.m[0].out.deep") == {"references": [
+        "module.m[0].out.deep", "module.m[0].out", "module.m[0]"]}
+    assert refs("aws_s3_bucket.b[var.i].arn") == {"references": ["aws_s3_bucket.b", "var.i"]}
+    assert refs("upper(local.x)") == {"references": ["local.x"]}
+    assert refs('{ a = [1, -2.5, "s"], b = null }') == {
+        "constant_value": {"a": [1, Decimal("-2.5"), "s"], "b": None}}
+    assert refs('"${1}"') == {}              # neither a literal nor a reference

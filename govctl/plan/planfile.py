@@ -3,6 +3,13 @@ and what the plan was made against, so that `govctl apply FILE` refuses a
 plan whose state or configuration has moved on since.
 
 JSON, with the unknown sentinel and exact decimals encoded explicitly.
+
+For `govctl show -json PLANFILE` the file also keeps what Terraform's plan
+file keeps beside the changes: the state the plan was made from
+(`prior_state`, in the state file's own form) and the configuration as it
+was (`json_configuration`, already in Terraform's configuration
+representation, since the configuration itself may have moved on by the time
+the plan is shown). `apply` reads neither.
 """
 
 from __future__ import annotations
@@ -70,8 +77,11 @@ def _change(c: dict[str, Any]) -> Change:
                   deposed=bool(c.get("deposed")), flags_changed=bool(c.get("flags_changed")))
 
 
-def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
-    doc = {
+def dumps(plan: Plan, variables: dict[str, Any], prior: Any = None,
+          module: Any = None) -> bytes:
+    """`prior`: the State planned from; `module`: the root module planned (both
+    for show -json; left out when None)."""
+    doc: dict[str, Any] = {
         "format": FORMAT, "mode": plan.mode, "prior_serial": plan.prior_serial,
         "lineage": plan.lineage, "config_digest": plan.config_digest,
         "targets": plan.targets, "excludes": plan.excludes, "settled": plan.settled,
@@ -86,6 +96,14 @@ def dumps(plan: Plan, variables: dict[str, Any]) -> bytes:
                       for o in plan.overrides],
         "approvals_required": [r.to_json() for r in plan.approvals_required],
     }
+    if prior is not None:
+        from govctl.state.statefile import state_to_json
+
+        doc["prior_state"] = _enc(state_to_json(prior))
+    if module is not None:
+        from govctl.render.json_config import configuration
+
+        doc["json_configuration"] = _enc(configuration(module))
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
 
@@ -116,6 +134,26 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
             from None
 
 
-def write(path: Path, plan: Plan, variables: dict[str, Any]) -> None:
+def show_context(data: bytes, source: str) -> tuple[Any, dict[str, Any] | None]:
+    """The prior State and the configuration representation saved with a plan
+    (None for what a plan file from before they were saved lacks)."""
+    from govctl.state.jsonenc import encode_bytes
+    from govctl.state.statefile import loads as load_state
+
+    try:
+        doc = json.loads(data)
+        prior, config = doc.get("prior_state"), doc.get("json_configuration")
+    except (ValueError, AttributeError) as exc:
+        raise DiagnosticError([error("Invalid plan file",
+                                     f"{source} cannot be read as a saved plan: {exc}.")]) \
+            from None
+    state = None
+    if prior is not None:
+        state = load_state(encode_bytes(_dec(prior)), f"{source} (prior state)")
+    return state, (_dec(config) if config is not None else None)
+
+
+def write(path: Path, plan: Plan, variables: dict[str, Any], prior: Any = None,
+          module: Any = None) -> None:
     """Readable by its owner only: the plan holds the variable values."""
-    atomic.replace(path, dumps(plan, variables))
+    atomic.replace(path, dumps(plan, variables, prior, module))

@@ -7,12 +7,21 @@ unknown values are null in `after` and flagged in `after_unknown`. govctl's
 own facts (moves, imports, recovered and deposed objects) are under the key
 `govctl`, which other tools ignore.
 
+`prior_state` is the state the plan was made from as its refresh saw it
+(Terraform's too: the plan file's state, after refresh): the state read
+before planning, saved in the plan file (see govctl.plan.planfile), with the
+drift the refresh found folded in. `configuration` is the configuration as it
+was at plan time, also saved in the plan file (govctl.render.json_config);
+plan files written before either was saved get the configuration rebuilt from
+the plan's changes and no prior_state.
+
 `dumps()` writes Decimal numbers as JSON numbers without losing precision.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from govctl import __version__
@@ -268,33 +277,92 @@ def _configuration(plan: Plan) -> dict[str, Any]:
             "root_module": {"resources": list(resources.values())}}
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
+def refreshed(state: Any, plan: Plan) -> Any:
+    """The state as the plan's refresh saw it: `state` (not changed) with each
+    drifted object's new attributes, and objects deleted outside govctl gone.
+    Drift is addressed after `moved` blocks; the state before them."""
+    out = state.copy()
+    back = {c.addr: c.moved_from for c in plan.changes if c.moved_from is not None}
+    for c in plan.drift:
+        addr = back.get(c.addr, c.addr)
+        if c.after is None:
+            out.remove_instance(addr)
+            continue
+        inst = out.instance(addr)
+        if inst is not None:
+            inst.attributes = c.after
+    return out
+
+
+def _extras(plan: Plan) -> dict[str, Any]:
     return {
+        "mode": plan.mode,
+        "lineage": plan.lineage,
+        "prior_serial": plan.prior_serial,
+        "targets": plan.targets,
+        "excludes": plan.excludes,
+        "moved": [{"from": str(c.moved_from), "to": str(c.addr)}
+                  for c in plan.changes if c.moved_from is not None],
+        "imports": [{"address": str(c.addr), "id": c.importing}
+                    for c in plan.changes if c.importing is not None],
+        "recovered": [str(c.addr) for c in plan.changes if c.recovered],
+        "deposed": [str(c.addr) for c in plan.changes if c.deposed],
+        "settled": plan.settled,
+        "policy_results": [r.to_json() for r in plan.policy_results],
+        "overrides": [{"policy": o.policy, "reason": o.reason, "by": o.by}
+                      for o in plan.overrides],
+        "approvals_required": [r.to_json() for r in plan.approvals_required],
+    }
+
+
+def plan_json(plan: Plan, variables: dict[str, Any] | None = None, prior: Any = None,
+              configuration: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`variables`: the plan's input values (sensitive ones too, as Terraform
+    prints them); `prior`: the state read before planning (a State);
+    `configuration`: json_config.configuration() of the configuration planned."""
+    doc: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "terraform_version": __version__,
-        "planned_values": _planned_values(plan),
-        "resource_drift": [resource_change(c) for c in plan.drift],
-        "resource_changes": [resource_change(c) for c in plan.changes],
-        "output_changes": {o.name: _output_change(o) for o in plan.outputs},
-        "configuration": _configuration(plan),
-        "errored": False,
-        "applyable": plan.has_changes,
-        "complete": not plan.targets and not plan.excludes,
-        "govctl": {
-            "mode": plan.mode,
-            "lineage": plan.lineage,
-            "prior_serial": plan.prior_serial,
-            "targets": plan.targets,
-            "excludes": plan.excludes,
-            "moved": [{"from": str(c.moved_from), "to": str(c.addr)}
-                      for c in plan.changes if c.moved_from is not None],
-            "imports": [{"address": str(c.addr), "id": c.importing}
-                        for c in plan.changes if c.importing is not None],
-            "recovered": [str(c.addr) for c in plan.changes if c.recovered],
-            "deposed": [str(c.addr) for c in plan.changes if c.deposed],
-            "settled": plan.settled,
-        },
     }
+    if variables is not None:
+        # every root variable, as Terraform lists them: those left to their
+        # default have the default (the plan file keeps only the values given)
+        declared = (configuration or {}).get("root_module", {}).get("variables", {})
+        merged = {n: v["default"] for n, v in declared.items() if "default" in v}
+        merged.update(variables)
+        doc["variables"] = {name: {"value": v} for name, v in sorted(merged.items())}
+    doc["planned_values"] = _planned_values(plan)
+    doc["resource_drift"] = [resource_change(c) for c in plan.drift]
+    doc["resource_changes"] = [resource_change(c) for c in plan.changes]
+    doc["output_changes"] = {o.name: _output_change(o) for o in plan.outputs}
+    if prior is not None and (prior.resources or prior.outputs):
+        doc["prior_state"] = state_json(refreshed(prior, plan))
+    doc["configuration"] = configuration if configuration is not None \
+        else _configuration(plan)
+    doc.update(errored=False, applyable=plan.has_changes,
+               complete=not plan.targets and not plan.excludes, govctl=_extras(plan))
+    return doc
+
+
+def document(plan: Plan, variables: dict[str, Any], prior: Any, module: Any) -> dict[str, Any]:
+    """The JSON plan of a plan just made (what `show -json` prints of it once saved)."""
+    from govctl.render.json_config import configuration
+
+    return plan_json(plan, variables, prior, configuration(module))
+
+
+def write(path: Path, plan: Plan, variables: dict[str, Any], prior: Any, module: Any) -> None:
+    """`govctl plan -json-out FILE`: whole or not there, and readable by its
+    owner only, since it holds sensitive values as Terraform's does."""
+    from govctl import atomic
+    from govctl.diagnostics import DiagnosticError, error
+
+    data = (dumps(document(plan, variables, prior, module)) + "\n").encode()
+    try:
+        atomic.replace(path, data)
+    except OSError as exc:
+        raise DiagnosticError([error("Failed to write the JSON plan",
+                                     f"{path}: {exc.strerror}.")]) from None
 
 
 # --- state -----------------------------------------------------------------
