@@ -118,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     sh.add_argument("plan_file", nargs="?", default=None, type=Path, metavar="PLANFILE")
     _flag(sh, "json", action="store_true", help="Terraform's JSON plan or state "
           "representation, sensitive values included")
+    _flag(sh, "markdown", action="store_true", help="the saved plan as a pull-request "
+          "comment (Markdown), within GitHub's comment size limit")
+    _flag(sh, "template", type=Path, default=None, metavar="FILE",
+          help="a jinja2 template for -markdown instead of the default one")
     _state_flag(sh)
     _flag(sh, "no-color", dest="no_color", action="store_true")
 
@@ -242,9 +246,14 @@ def _run_flags(p: argparse.ArgumentParser, command: str) -> None:
           metavar="DURATION")
     _flag(p, "input", type=_bool_flag, default=True, metavar="BOOL")
     _flag(p, "no-color", dest="no_color", action="store_true")
+    _flag(p, "json", dest="json_ui", action="store_true",
+          help="stream Terraform's machine-readable UI: one JSON object per line")
     _policy_flags(p)
     if command == "plan":
         _flag(p, "out", type=Path, metavar="FILE")
+        _flag(p, "json-out", dest="json_out", type=Path, metavar="FILE",
+              help="also write the plan in Terraform's JSON plan format to FILE (sensitive "
+              "values included; readable by its owner only)")
         _flag(p, "destroy", action="store_true")
         _flag(p, "refresh-only", dest="refresh_only", action="store_true")
         _flag(p, "detailed-exitcode", dest="detailed_exitcode", action="store_true")
@@ -281,7 +290,8 @@ def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
         parallelism=args.parallelism, lock=args.lock, lock_timeout=args.lock_timeout,
         auto_approve=getattr(args, "auto_approve", False), input=args.input, colour=colour,
         policy_dirs=args.policy_dirs, override_policies=args.override_policies,
-        override_reason=args.override_reason)
+        override_reason=args.override_reason, json=getattr(args, "json_ui", False),
+        json_out=getattr(args, "json_out", None))
 
 
 def _state_backend(directory: Path, state_path: Path | None,
@@ -447,6 +457,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "show":
             from govctl.commands import show
 
+            if args.markdown or args.template is not None:
+                return show.markdown(args.plan_file, args.template, args.json, colour)
             backend: Any = None
             if args.plan_file is None:
                 backend = _state_backend(Path("."), args.state_path, colour)

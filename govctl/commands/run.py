@@ -38,6 +38,27 @@ class RunOptions:
     policy_dirs: list[Path] = field(default_factory=list)
     override_policies: list[str] = field(default_factory=list)
     override_reason: str | None = None
+    json: bool = False                    # Terraform's machine-readable UI on stdout
+    json_out: Path | None = None          # plan -json-out FILE: the JSON plan, too
+
+
+def _json_ui(opts: RunOptions) -> Any:
+    """With -json, the machine-readable UI (govctl.render.json_ui) that every
+    point below talks through instead of the console; None otherwise."""
+    if not opts.json:
+        return None
+    from govctl.render.json_ui import JsonUI
+
+    return JsonUI(sys.stdout)
+
+
+def _report(opts: RunOptions, diags: list[Diagnostic]) -> None:
+    """Diagnostics to stderr for people, or as diagnostic lines with -json."""
+    ui = _json_ui(opts)
+    if ui is not None:
+        ui.diagnostics(diags)
+    else:
+        print_diagnostics(diags, colour=opts.colour)
 
 
 def _errors(diags: list[Diagnostic]) -> bool:
@@ -136,7 +157,7 @@ def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any
 def _refresh_progress(opts: RunOptions) -> Iterator[Any]:
     """A progress bar while a large estate is refreshed, on a terminal only."""
     console = _console(opts)
-    if not console.is_terminal:
+    if opts.json or not console.is_terminal:
         yield None
         return
     from rich.progress import Progress
@@ -175,13 +196,15 @@ def _command(body: Callable[[RunOptions], int], opts: RunOptions) -> int:
     """Run a command body; every user-caused failure it raises becomes printed
     diagnostics and an exit code, never a traceback."""
     with _no_cycle_collection():
+        if opts.json:
+            _json_ui(opts).version()
         try:
             return body(opts)
         except _Stop as stop:
-            print_diagnostics(stop.diags, colour=opts.colour)
+            _report(opts, stop.diags)
             return stop.code
         except DiagnosticError as exc:
-            print_diagnostics(exc.diagnostics, colour=opts.colour)
+            _report(opts, exc.diagnostics)
             return 1
 
 
@@ -197,10 +220,15 @@ def _plan(opts: RunOptions) -> int:
     if opts.out is not None:
         from govctl.plan import planfile
 
-        planfile.write(opts.out, the_plan, _plain_vars(values))
-        console.print(f"\nSaved the plan to: {opts.out}\n\nTo perform exactly these "
-                      "actions, run the following command to apply:\n"
-                      f'    govctl apply "{opts.out}"')
+        planfile.write(opts.out, the_plan, _plain_vars(values), prior=state, module=module)
+        if not opts.json:
+            console.print(f"\nSaved the plan to: {opts.out}\n\nTo perform exactly these "
+                          "actions, run the following command to apply:\n"
+                          f'    govctl apply "{opts.out}"')
+    if opts.json_out is not None:
+        from govctl.render import json_plan
+
+        json_plan.write(opts.json_out, the_plan, _plain_vars(values), state, module)
     if opts.detailed_exitcode and the_plan.has_changes:
         return 2
     return 0
@@ -216,13 +244,17 @@ def _plan_and_show(console: Any, opts: RunOptions, module: Any, values: dict[str
     if not _errors(diags):
         diags += _check_policies(opts, module, the_plan, providers)
     if _errors(diags):
-        print_diagnostics(diags, colour=opts.colour)
+        _report(opts, diags)
         return None
-    _print_plan(console, the_plan)
-    print_diagnostics(diags, colour=opts.colour)
+    ui = _json_ui(opts)
+    if ui is not None:
+        ui.plan(the_plan)
+    else:
+        _print_plan(console, the_plan)
+    _report(opts, diags)
     blocked = [r for r in the_plan.policy_results if r.blocking]
     if blocked:
-        print_diagnostics([_policy_block(blocked)], colour=opts.colour)
+        _report(opts, [_policy_block(blocked)])
         return None
     return the_plan
 
@@ -259,6 +291,8 @@ def _policy_block(blocked: list[Any]) -> Diagnostic:
 
 def _apply(opts: RunOptions) -> int:
     console = _console(opts)
+    if opts.json and not opts.auto_approve and opts.plan_file is None:
+        raise _Stop(1, [_json_needs_approval()])
     if opts.plan_file is not None:
         return _apply_saved(opts, console)
     module, values, diags = _load(opts)
@@ -270,6 +304,8 @@ def _apply(opts: RunOptions) -> int:
         if the_plan is None:
             return 1
         if not the_plan.has_changes:
+            if opts.json:
+                _json_ui(opts).apply_summary(0, 0, 0, _operation(opts))
             return 0
         if the_plan.approvals_required:
             raise _Stop(1, [_needs_saved_plan(the_plan.approvals_required)])
@@ -277,6 +313,17 @@ def _apply(opts: RunOptions) -> int:
             console.print("\nApply cancelled.")
             return 1
         return _execute(console, opts, module, values, the_plan, state, backend, providers)
+
+
+def _json_needs_approval() -> Diagnostic:
+    return error("Plan file or auto-approve required",
+                 "govctl cannot ask for interactive approval when -json is set. Apply a "
+                 "saved plan file (govctl plan -out FILE, then govctl apply -json FILE), or "
+                 "add -auto-approve.")
+
+
+def _operation(opts: RunOptions) -> str:
+    return "destroy" if opts.mode == "destroy" else "apply"
 
 
 def _needs_saved_plan(reqs: list[Any]) -> Diagnostic:
@@ -380,11 +427,13 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
                              "is saved.\n")
         sys.stderr.flush()
 
+    ui = _json_ui(opts)
     journal = backend.journal()
     working = state.copy()
     providers = providers or _providers(module)
     result = apply_plan(module, values, the_plan, working, journal, providers,
-                        opts.parallelism, event, interrupted)
+                        opts.parallelism, event if ui is None else ui.apply_event,
+                        interrupted)
     # recorded before the fold, so that the state written carries the log's new head
     audit_diags = record_apply(backend, the_plan, result, state, providers,
                                command="destroy" if opts.mode == "destroy" else "apply",
@@ -393,20 +442,29 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
                                            "time": a.time, "signature": a.signature}
                                           for a in approvals])
     backend.fold(state)
-    print_diagnostics(result.diagnostics + audit_diags, colour=opts.colour)
+    _report(opts, result.diagnostics + audit_diags)
     ok = [o for o in result.outcomes if o.ok]
     added = sum(1 for o in ok if o.action in (Action.CREATE, Action.REPLACE))
     changed = sum(1 for o in ok if o.action is Action.UPDATE)
     destroyed = sum(1 for o in ok if o.action in (Action.DELETE, Action.REPLACE))
     failed = result.failed
     for f in failed:
-        print_diagnostics([error(f"Failed to {f.action} {f.addr}", f.message, f.where)],
-                          colour=opts.colour)
+        failure = [error(f"Failed to {f.action} {f.addr}", f.message, f.where)]
+        if ui is not None:
+            ui.diagnostics(failure, address=str(f.addr))
+        else:
+            print_diagnostics(failure, colour=opts.colour)
     if failed or result.interrupted or _errors(result.diagnostics + audit_diags):
         skipped = f", {len(result.skipped)} skipped" if result.skipped else ""
-        console.print(f"\nApply failed. Resources: {added} added, {changed} changed, "
-                      f"{destroyed} destroyed; {len(failed)} failed{skipped}.")
+        if ui is None:      # -json: the errored hooks and the diagnostics said it
+            console.print(f"\nApply failed. Resources: {added} added, {changed} changed, "
+                          f"{destroyed} destroyed; {len(failed)} failed{skipped}.")
         return 1
+    if ui is not None:
+        ui.apply_summary(added, changed, destroyed, _operation(opts))
+        if opts.mode != "destroy":
+            ui.outputs(working.outputs)
+        return 0
     console.print(f"\nApply complete! Resources: {added} added, {changed} changed, "
                   f"{destroyed} destroyed.")
     return 0

@@ -30,11 +30,12 @@ def _show_plan(path: Path, json: bool, colour: bool | None) -> int:
     except OSError as exc:
         raise DiagnosticError([error("Failed to read the plan file",
                                      f"{path}: {exc.strerror}.")]) from None
-    plan, _ = planfile.loads(data, str(path))
+    plan, variables = planfile.loads(data, str(path))
     if json:
         from govctl.render.json_plan import dumps, plan_json
 
-        sys.stdout.write(dumps(plan_json(plan)) + "\n")
+        prior, configuration = planfile.show_context(data, str(path))
+        sys.stdout.write(dumps(plan_json(plan, variables, prior, configuration)) + "\n")
         return 0
     from rich.console import Console
 
@@ -77,3 +78,26 @@ def _value(v: Any) -> str:
     from govctl.render.json_plan import dumps
 
     return dumps(v)
+
+
+def markdown(plan_file: Path | None, template: Path | None, json: bool,
+             colour: bool | None) -> int:
+    """`govctl show -markdown [-template FILE] PLANFILE`: the saved plan as a
+    pull-request comment (govctl/render/plan_markdown.py)."""
+    from govctl.render.plan_markdown import render_file
+
+    try:
+        if json:
+            raise DiagnosticError([error("Conflicting options",
+                                         "-markdown and -json cannot be used together.")])
+        if plan_file is None:
+            raise DiagnosticError([error("No plan file given",
+                                         "-markdown renders a saved plan: run "
+                                         "`govctl plan -out FILE`, then "
+                                         "`govctl show -markdown FILE`.")])
+        text = render_file(plan_file, template)
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, colour=colour)
+        return 1
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
