@@ -694,6 +694,9 @@ def apply_plan(root: m.Module, inputs: dict[str, InputValue], plan: Plan, state:
                 if applier.stop.is_set():
                     break
                 list(applier.pool.map(applier.delete, generation))
+            if plan.mode == "destroy" and not applier.stop.is_set() \
+                    and not result.failed and not applier.state.resources:
+                _clear_outputs(applier)     # as Terraform: nothing left, no outputs
     except KeyboardInterrupt:
         applier.stop.set()
         result.interrupted = True
@@ -816,6 +819,12 @@ def _when_applied(applier: Applier, node: str, finished: Any) -> None:
 
     for fut in futures:
         fut.add_done_callback(one_done)
+
+
+def _clear_outputs(applier: Applier) -> None:
+    with applier.lock:
+        applier.state.outputs = {}
+    applier._journal({"kind": "outputs", "outputs": {}})
 
 
 def _save_outputs(applier: Applier, evaluation: Result) -> None:

@@ -192,3 +192,14 @@ def test_refresh_only_apply_records_drift(ws):
     assert ws.addresses() == ["mem_object.a"]
     attrs = ws.state()["resources"][0]["instances"][0]["attributes"]
     assert attrs["value"] == "edited"
+
+
+def test_destroy_clears_the_outputs(ws) -> None:
+    ws.write('resource "mem_object" "a" {\n  name = "a"\n  secret = "s3cr3t"\n}\n'
+             'output "secret" {\n  value = mem_object.a.secret\n  sensitive = true\n}\n')
+    assert ws.apply()[0] == 0
+    assert "secret" in ws.state()["outputs"]
+    code, out, err = ws.run("destroy", "-no-color", "-auto-approve", str(ws.root))
+    assert code == 0, out + err
+    assert ws.state()["outputs"] == {}
+    assert "s3cr3t" not in (ws.root / "govctl.tfstate").read_text()
