@@ -15,14 +15,6 @@ from govctl_aws import policy
 from govctl_aws.resource import Obj
 
 
-def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
-
-
-def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in tags or ()}
-
-
 def timestamp(value: datetime | None) -> str | None:
     """RFC 3339 in UTC, as Terraform records IAM dates."""
     if value is None:

@@ -16,7 +16,8 @@ from govctl.plugins.protocol import ProviderError, attribute
 from govctl_aws import policy
 from govctl_aws.errors import code_of, is_gone
 from govctl_aws.resource import Obj, ResourceType
-from govctl_aws.resources.iam.common import policy_errors, tag_changes, tag_dict, tag_list
+from govctl_aws.resources.iam.common import policy_errors, tag_changes
+from govctl_aws.tags import tag_dict, tag_list
 
 MAX_POLICY_VERSIONS = 5       # AWS keeps at most five versions of a managed policy
 

@@ -20,10 +20,9 @@ from govctl_aws.resource import Obj, ResourceType
 from govctl_aws.resources.iam.common import (
     policy_errors,
     tag_changes,
-    tag_dict,
-    tag_list,
     timestamp,
 )
+from govctl_aws.tags import tag_dict, tag_list
 
 
 class Role(BaseModel):

@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from govctl.plugins.protocol import ProviderError, attribute
 from govctl_aws.errors import is_gone
 from govctl_aws.resource import DataSource, Obj
-from govctl_aws.resources.iam.common import tag_dict
 from govctl_aws.resources.iam.role import role_attributes
+from govctl_aws.tags import tag_dict
 
 
 class RoleData(BaseModel):

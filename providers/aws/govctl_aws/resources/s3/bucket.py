@@ -15,14 +15,7 @@ from pydantic import BaseModel
 from govctl.plugins.protocol import ProviderError, attribute
 from govctl_aws.errors import code_of, is_gone
 from govctl_aws.resource import Obj, ResourceType
-
-
-def tag_set(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
-
-
-def tag_dict(tag_list: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in tag_list or ()}
+from govctl_aws.tags import tag_dict, tag_list
 
 
 class Bucket(BaseModel):
@@ -97,7 +90,7 @@ class BucketType(ResourceType):
                                 attribute="bucket") from None
         tags = self.tags_to_write(planned)
         if tags:
-            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_set(tags)})
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(tags)})
         return {**planned, **self._derived(name, region), "tags_all": tags}
 
     def update(self, prior: Obj, planned: Obj) -> Obj:
@@ -106,7 +99,7 @@ class BucketType(ResourceType):
         tags = self.tags_to_write(planned)
         if tags != (prior.get("tags_all") or {}):
             if tags:
-                s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_set(tags)})
+                s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tag_list(tags)})
             else:
                 s3.delete_bucket_tagging(Bucket=name)
         return {**planned, **self._derived(name, prior.get("region") or self.aws.region or

@@ -16,10 +16,7 @@ from govctl.plugins.protocol import ProviderError, attribute
 from govctl_aws.errors import code_of, is_gone
 from govctl_aws.resource import Obj, ResourceType
 from govctl_aws.resources.sagemaker.common import group_name_errors
-
-
-def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+from govctl_aws.tags import tag_list
 
 
 class ModelPackageGroup(BaseModel):
