@@ -10,9 +10,12 @@ approvals made before no longer count.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,23 +61,51 @@ def valid(approval: Approval, key: Ed25519PublicKey, digest: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def locked(plan_file: Path) -> Iterator[None]:
+    """Held while an approval is added: two approvers signing at once must
+    both be kept (load, add, save is not atomic by itself)."""
+    lock = plan_file.with_name(plan_file.name + ".approvals.lock")
+    with open(lock, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def sidecar(plan_file: Path) -> Path:
     return plan_file.with_name(plan_file.name + ".approvals.json")
 
 
+MAX_BYTES = 1 << 20          # a few hundred approvals; anything bigger is not ours
+
+
 def load(plan_file: Path) -> list[Approval]:
+    """The approvals beside a plan; ValueError (a diagnostic, never a crash)
+    for a file that is not one, whatever it holds."""
     path = sidecar(plan_file)
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ValueError(f"{path} is larger than {MAX_BYTES} bytes: not an approvals file")
         data = json.loads(path.read_text())
     except FileNotFoundError:
         return []
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"{path} cannot be read: {exc}") from None
-    try:
-        return [Approval(d["approver"], d["digest"], d["signature"], d.get("time", ""),
-                         d.get("comment", "")) for d in data["approvals"]]
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{path} is not a govctl approvals file ({exc})") from None
+    entries = data.get("approvals") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise ValueError(f"{path} is not a govctl approvals file")
+    out = []
+    for i, d in enumerate(entries):
+        fields = [d.get(k) if isinstance(d, dict) else None
+                  for k in ("approver", "digest", "signature")]
+        if not all(isinstance(f, str) for f in fields):
+            raise ValueError(f"{path}: approval {i + 1} needs approver, digest and signature "
+                             "as strings")
+        extra = [d.get(k, "") for k in ("time", "comment")]
+        out.append(Approval(*fields, *(str(x) for x in extra)))
+    return out
 
 
 def save(plan_file: Path, approvals: list[Approval]) -> None:

@@ -65,11 +65,13 @@ def _approve(opts: ApproveOptions) -> int:
     if not signatures.valid(approval, declared[opts.approver], digest):
         raise _fail("Key does not match", f"{opts.key_file} is not the key declared for "
                     f'approver "{opts.approver}".')
-    try:
-        others = [a for a in signatures.load(opts.plan_file) if a.approver != opts.approver]
-    except ValueError as exc:
-        raise _fail("Invalid approvals file", str(exc)) from None
-    signatures.save(opts.plan_file, [*others, approval])
+    with signatures.locked(opts.plan_file):
+        try:
+            others = [a for a in signatures.load(opts.plan_file)
+                      if a.approver != opts.approver]
+        except ValueError as exc:
+            raise _fail("Invalid approvals file", str(exc)) from None
+        signatures.save(opts.plan_file, [*others, approval])
     current = [a for a in others if a.digest == digest] + [approval]
     print(f"Approved {opts.plan_file} (sha256 {digest[:16]}) as {opts.approver}.")
     for r in the_plan.approvals_required:

@@ -13,6 +13,7 @@ import json
 import sys
 from typing import Any
 
+from govctl.commands.drift import read_state
 from govctl.commands.run import (
     RunOptions,
     _command,
@@ -40,7 +41,7 @@ def _check(opts: RunOptions, as_json: bool) -> int:
     diags += pdiags
     if _errors(diags):
         raise _Stop(1, diags)
-    state = backend_for(module).read()
+    state = read_state(backend_for(module))     # never folds a journal into the file
     last = {str(addr): inst.attributes for addr, _rs, inst in state.instances()}
     providers = _providers(module)
     opts.mode = "normal"

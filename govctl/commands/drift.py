@@ -76,11 +76,14 @@ def _run(opts: DriftOptions, run_opts: RunOptions) -> int:
         from govctl.drift.sarif import base_directory, sarif
 
         doc = sarif(report, base_directory(Path(report.config_dir)))
+        doc["runs"][0]["invocations"][0]["executionSuccessful"] = not _errors(diags)
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     else:
         print_table(report, opts.colour)
     out.flush()
-    return report.exit_code
+    # an error (a policy that could not be checked, a type not discovered) means
+    # the audit is incomplete: never "no drift"
+    return 1 if _errors(diags) else report.exit_code
 
 
 def _live_policy_results(module: Any, plan: Any, state: Any, providers: Any
@@ -91,7 +94,7 @@ def _live_policy_results(module: Any, plan: Any, state: Any, providers: Any
 
     policies, diags = policy_run.gather(module, [])
     if not policies or _errors(diags):
-        return [], diags
+        return [], diags            # a broken policy is an error: the audit exits 1
     last = {str(addr): inst.attributes for addr, _rs, inst in state.instances()}
     results, cdiags = policy_run.check_live(module, plan, providers.installed, policies,
                                             last)

@@ -369,9 +369,6 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
         raise _Stop(1, [error("Failed to read plan file",
                               f"{opts.plan_file}: {exc.strerror}")]) from None
     the_plan, variables = planfile.loads(data, str(opts.plan_file))
-    blocked = [r for r in the_plan.policy_results if r.blocking]
-    if blocked:
-        raise _Stop(1, [_policy_block(blocked)])
     opts.vars = []
     if the_plan.config_dir:
         opts.directory = Path(the_plan.config_dir)
@@ -393,9 +390,33 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
             raise _Stop(1, [error("Saved plan is stale",
                                   "The plan cannot be applied: " + "; ".join(stale)
                                   + ". Create a new plan with govctl plan.")])
+        providers = _providers(module)
+        _recheck_policies(opts, module, the_plan, providers)
         approvals = _approvals(module, the_plan, opts.plan_file, data)
-        return _execute(console, opts, module, values, the_plan, state, backend,
+        return _execute(console, opts, module, values, the_plan, state, backend, providers,
                         approvals=approvals)
+
+
+def _recheck_policies(opts: RunOptions, module: Any, the_plan: Any, providers: Any) -> None:
+    """A saved plan's policy results and required approvals are worked out again
+    from its changes and the policies in force now (the configuration's and
+    -policy-dir's): what the file says of itself is never trusted, so editing
+    it cannot lift a block or an approval requirement. Its overrides stand as
+    recorded (mandatory policies ignore them)."""
+    from govctl.policy import run as policy_run
+
+    policies, diags = policy_run.gather(module, opts.policy_dirs)
+    if _errors(diags):
+        raise _Stop(1, diags)
+    results, needed, cdiags = policy_run.check_plan(module, the_plan, providers.installed,
+                                                    policies, the_plan.overrides)
+    if _errors(cdiags):
+        raise _Stop(1, cdiags)
+    the_plan.policy_results = results
+    the_plan.approvals_required = needed
+    blocked = [r for r in results if r.blocking]
+    if blocked:
+        raise _Stop(1, [_policy_block(blocked)])
 
 
 def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any],

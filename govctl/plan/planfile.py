@@ -128,7 +128,7 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
         plan.approvals_required = [Requirement.from_json(r)
                                    for r in doc.get("approvals_required", [])]
         return plan, _dec(doc["variables"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DiagnosticError([error("Invalid plan file",
                                      f"{source} cannot be read as a saved plan: {exc}.")]) \
             from None

@@ -70,6 +70,14 @@ def config_digest(root: m.Module, inputs: dict[str, InputValue]) -> str:
             walk(mod.children[name])
 
     walk(root)
+    # approvers' keys are often files beside the configuration (file("x.pub")):
+    # a key swapped after planning must make the plan stale, or anyone could
+    # approve as anyone
+    if root.approvers:
+        from govctl.approvals.approvers import key_fingerprints
+
+        for name, fp in key_fingerprints(root):
+            h.update(b"approver\0" + name.encode() + b"=" + fp.encode() + b"\0")
     for name in sorted(inputs):
         v = inputs[name].value
         h.update(name.encode() + b"=" + repr(v.key()).encode() + b"\0")

@@ -47,19 +47,35 @@ def selects(policy: Policy, subject: Subject) -> bool:
             _glob(p).match(subject.address) for p in policy.addresses):
         return False
     if policy.tags:
-        tags = _tags(subject.self_)
-        if tags is None or any(tags.get(k) != v for k, v in policy.tags.items()):
-            return False
+        # selected by its tags before or after the change (retagging an object
+        # must not take it out of a policy's reach in the same plan), and when
+        # its tags are not known yet: policies fail closed
+        return any(_tags_match(policy.tags, obj) for obj in (subject.self_, subject.before))
     return True
 
 
+def _tags_match(want: dict[str, str], obj: Value) -> bool:
+    tags = _tags(obj)
+    if tags is _UNDECIDED:
+        return True
+    return tags is not None and all(tags.get(k) == v for k, v in want.items())
+
+
+_UNDECIDED: dict[str, object] = {}
+
+
 def _tags(obj: Value) -> dict[str, object] | None:
-    """The object's tags (tags_all, where the provider fills in default tags)."""
-    if obj.unknown or obj.is_null or not isinstance(obj.v, dict):
+    """The object's tags (tags_all, where the provider fills in default tags);
+    _UNDECIDED when they are not known yet."""
+    if obj.unknown:
+        return _UNDECIDED
+    if obj.is_null or not isinstance(obj.v, dict):
         return None
     for name in ("tags_all", "tags", "labels"):
         t = obj.v.get(name)
-        if t is not None and t.is_wholly_known() and not t.is_null:
+        if t is not None and not t.is_wholly_known():
+            return _UNDECIDED
+        if t is not None and not t.is_null:
             py = t.unmark_deep()[0].to_python()
             if isinstance(py, dict):
                 return py
@@ -81,6 +97,8 @@ def check(policies: Iterable[Policy], subjects: Iterable[Subject],
         for s in subjects:
             if policy.name in broken or not selects(policy, s):
                 continue
+            if s.action == "delete" and not policy.about_action:
+                continue        # removing an object cannot break a rule about its settings
             scope = Scope({"self": s.self_, "before": s.before, "action": V.string(s.action),
                            "resources": everything})
             outcome, message, diag = _decide(policy, s, scope)

@@ -128,6 +128,8 @@ def decode(name: str, block: ast.Block) -> tuple[Policy | None, list[Diagnostic]
         if consts["required_approvals"] is not None else 0,
         approvers=_strings(consts["approvers"]),
         condition=condition.expr if condition else None,
+        about_action=condition is not None and any(
+            r.root == "action" for r in references(condition.expr)),
         error_message=body.attributes["error_message"].expr
         if "error_message" in body.attributes else None,
         source=block.def_range), diags

@@ -51,6 +51,7 @@ class Policy:
     # signatures of distinct approvers (from `approvers`, else any declared one)
     required_approvals: int = 0
     approvers: list[str] | None = None
+    about_action: bool = False       # the condition refers to `action` (deletes are checked)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -147,3 +147,50 @@ def test_bad_public_key_is_a_diagnostic(ws: Workspace, keys: dict[str, Path]) ->
     ws.plan("-out", str(plan))
     code, _out, err = approve(ws, plan, "alice", keys["alice"])
     assert code == 1 and 'public_key of approver "carol"' in err
+
+
+def test_editing_the_plan_cannot_drop_its_approval_requirement(
+        ws: Workspace, keys: dict[str, Path]) -> None:
+    ws.write(config(keys))
+    plan = ws.root / "p.plan"
+    ws.plan("-out", str(plan))
+    doc = json.loads(plan.read_text())
+    doc["approvals_required"] = []
+    plan.write_text(json.dumps(doc))
+    code, _out, err = ws.run("apply", "-no-color", str(plan))
+    assert code == 1 and "Plan not approved" in err
+    assert ws.world.list("mem_object") == []
+
+
+def test_swapping_an_approver_key_makes_the_plan_stale(ws: Workspace,
+                                                       keys: dict[str, Path]) -> None:
+    ws.write(config(keys))
+    plan = ws.root / "p.plan"
+    ws.plan("-out", str(plan))
+    carol = Path(f"{keys['carol']}.pub").read_bytes()
+    Path(f"{keys['alice']}.pub").write_bytes(carol)       # carol could sign as alice
+    code, _out, err = ws.run("approve", str(plan), "-approver", "alice", "-key",
+                             str(keys["carol"]))
+    assert code == 1 and "Shared approver key" in err
+    code, _out, err = ws.run("apply", "-no-color", str(plan))
+    assert code == 1 and ("stale" in err or "Shared approver key" in err)
+
+
+@pytest.mark.parametrize("content", [
+    '{"approvals": [{"approver": ["x"], "digest": "d", "signature": "s"}]}',
+    '{"approvals": [{"approver": "alice", "digest": "d", "signature": 12345}]}',
+    "[" * 100000 + "]" * 100000,
+    "not json",
+])
+def test_malformed_approvals_are_diagnostics(ws: Workspace, keys: dict[str, Path],
+                                             content: str) -> None:
+    ws.write(config(keys))
+    plan = ws.root / "p.plan"
+    ws.plan("-out", str(plan))
+    plan.with_name(plan.name + ".approvals.json").write_text(content)
+    code, out, err = ws.run("apply", "-no-color", str(plan))
+    assert code == 1 and "Traceback" not in out + err
+    assert "approvals" in err.lower()
+    code, out, err = ws.run("approve", str(plan), "-approver", "alice", "-key",
+                            str(keys["alice"]))
+    assert code == 1 and "Traceback" not in out + err

@@ -69,17 +69,27 @@ def test_override_with_reason_is_recorded_in_the_saved_plan(ws: Workspace) -> No
     assert len(ws.world.list("mem_object")) == 2
 
 
-def test_tampered_plan_with_a_blocking_result_is_refused(ws: Workspace) -> None:
+def test_a_saved_plan_is_checked_again_at_apply(ws: Workspace) -> None:
+    """What the file says of its own results is not trusted: editing it can
+    neither lift a block nor drop an override's trace."""
     ws.write(OBJECTS + policy("encrypted", "overridable", ENCRYPTED))
     out_file = ws.root / "p.plan"
     assert ws.plan("-override-policy", "encrypted", "-reason", "r", "-out", str(out_file))[0] == 0
     doc = json.loads(out_file.read_bytes())
-    for r in doc["policy_results"]:
-        r["overridden"] = None
+    doc["overrides"] = []                           # drop the override...
+    doc["policy_results"] = []                      # ...and claim nothing failed
     out_file.write_text(json.dumps(doc))
     code, _out, err = ws.run("apply", "-no-color", str(out_file))
     assert code == 1 and "Policy check failed" in err
     assert ws.world.list("mem_object") == []
+    # a policy directory in force at apply time counts too
+    ws.write(OBJECTS)
+    assert ws.plan("-out", str(out_file))[0] == 0
+    pack = ws.root / "pack"
+    pack.mkdir()
+    (pack / "rules.hcl").write_text(policy("strict", "mandatory", ENCRYPTED))
+    code, _out, err = ws.run("apply", "-no-color", "-policy-dir", str(pack), str(out_file))
+    assert code == 1 and "strict" in err
 
 
 @pytest.mark.parametrize("flags, message", [
@@ -254,3 +264,40 @@ def test_an_applied_override_is_its_own_audit_record(ws: Workspace) -> None:
     code, out, _err = ws.run("audit", "verify", "-state", str(ws.root / "govctl.tfstate"),
                              "-log", str(ws.root / "govctl.audit.jsonl"))
     assert code == 0, out
+
+
+def test_retagging_does_not_escape_a_tag_selected_policy(ws: Workspace) -> None:
+    rule = policy("prod_values", "mandatory", 'self.value == "encrypted"',
+                  '  tags = { env = "prod" }\n')
+    cfg = ('resource "mem_object" "a" {\n  name = "a"\n  value = "%s"\n'
+           '  tags = { env = "%s" }\n}\n')
+    ws.write(cfg % ("encrypted", "prod") + rule)
+    assert ws.apply()[0] == 0
+    ws.write(cfg % ("plain", "dev") + rule)       # retag and break it in one change
+    code, out, _err = ws.plan()
+    assert code == 1 and "a breaks prod_values" in out
+
+
+def test_deletes_are_checked_only_by_rules_about_the_action(ws: Workspace) -> None:
+    settings = policy("encrypted", "mandatory", ENCRYPTED)
+    ws.write(OBJECTS.replace('value = "plain"', 'value = "encrypted"'))
+    assert ws.apply()[0] == 0
+    obj = ws.world.find("mem_object", "plain")
+    assert obj is not None
+    ws.world.put("mem_object", {**obj, "value": "plain"})   # drifted out of compliance
+    ws.write(OBJECTS.split('resource "mem_object" "sealed"')[0] + settings)
+    code, out, err = ws.plan("-target", "mem_object.sealed")
+    assert code == 0, out + err                  # removing it is allowed
+    guard = policy("keep_sealed", "mandatory", 'action != "delete"')
+    ws.write(OBJECTS.split('resource "mem_object" "sealed"')[0] + guard)
+    code, out, _err = ws.plan()
+    assert code == 1 and "sealed breaks keep_sealed" in out
+
+
+def test_drift_with_a_broken_policy_exits_1(ws: Workspace) -> None:
+    ws.write(OBJECTS)
+    assert ws.apply()[0] == 0
+    ws.write(OBJECTS + policy("numeric", "advisory", "tonumber(self.value) > 3"))
+    code, out, err = ws.run("drift", "-no-color", str(ws.root))
+    assert code == 1, out + err
+    assert 'Policy "numeric" could not be checked' in err
