@@ -279,6 +279,20 @@ def _check_policies(opts: RunOptions, module: Any, the_plan: Any,
     return diags + cdiags
 
 
+def _decide_after_apply(opts: RunOptions, module: Any, the_plan: Any, state: Any,
+                        providers: Any) -> list[Diagnostic]:
+    from govctl.policy import run as policy_run
+
+    if not any(str(r.outcome) == "unknown" for r in the_plan.policy_results):
+        return []
+    policies, diags = policy_run.gather(module, opts.policy_dirs)
+    if _errors(diags):
+        return diags
+    _failed, cdiags = policy_run.decide_after_apply(module, the_plan, providers.installed,
+                                                    policies, state)
+    return cdiags
+
+
 def _policy_block(blocked: list[Any]) -> Diagnostic:
     names = sorted({r.policy for r in blocked})
     overridable = sorted({r.policy for r in blocked if str(r.level) == "overridable"})
@@ -455,6 +469,7 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
     result = apply_plan(module, values, the_plan, working, journal, providers,
                         opts.parallelism, event if ui is None else ui.apply_event,
                         interrupted)
+    result.diagnostics += _decide_after_apply(opts, module, the_plan, working, providers)
     # recorded before the fold, so that the state written carries the log's new head
     audit_diags = record_apply(backend, the_plan, result, state, providers,
                                command="destroy" if opts.mode == "destroy" else "apply",

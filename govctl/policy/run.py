@@ -84,3 +84,29 @@ def check_live(root: m.Module, plan: Plan, installed: Mapping[str, Any],
 
 def _types(installed: Mapping[str, Any]) -> list[str]:
     return sorted({t for cls in installed.values() for t in cls.resources})
+
+
+def decide_after_apply(root: m.Module, plan: Plan, installed: Mapping[str, Any],
+                       policies: Sequence[Policy], state: Any
+                       ) -> tuple[list[Result], list[Diagnostic]]:
+    """Policies that were "decided after apply" at plan time, decided now on the
+    objects apply made; the plan's results are updated in place. A blocking
+    failure here is an error: the object exists, and the run must say so."""
+    from govctl.policy.model import Outcome
+
+    pending = {(r.policy, r.address) for r in plan.policy_results
+               if r.outcome is Outcome.UNKNOWN}
+    if not pending:
+        return [], []
+    wanted = [p for p in policies if any(p.name == name for name, _ in pending)]
+    made = subjects.applied(plan, root, installed, state, {a for _, a in pending})
+    results, diags = check(wanted, made, plan.overrides, _types(installed))
+    decided = {(r.policy, r.address): r for r in results if (r.policy, r.address) in pending}
+    plan.policy_results = [decided.get((r.policy, r.address), r) for r in plan.policy_results]
+    failed = [r for r in decided.values() if r.blocking]
+    diags += [error("Policy failed after apply",
+                    f'{r.address}: policy "{r.policy}" ({r.level}) could only be decided once '
+                    f"the object existed, and it fails: {r.message}. The change was made; "
+                    "fix the configuration and apply again.", r.resource_range)
+              for r in failed]
+    return failed, diags

@@ -81,3 +81,22 @@ def live(plan: Plan, root: m.Module, installed: Mapping[str, type[Provider]],
     return out
 
 
+
+
+def applied(plan: Plan, root: m.Module, installed: Mapping[str, type[Provider]],
+            state: Any, addresses: set[str]) -> list[Subject]:
+    """The objects apply has just made for `addresses` (those whose policies
+    could not be decided at plan time), with the plan's action and prior."""
+    out = []
+    for c in plan.changes:
+        addr = str(c.addr)
+        if addr not in addresses or c.deposed:
+            continue
+        inst = state.instance(c.addr)
+        if inst is None:
+            continue
+        schema = _schema(installed, c.type)
+        out.append(Subject(addr, c.type, _value(schema, inst.attributes, c.sensitive),
+                           _value(schema, c.before, c.sensitive), str(c.action),
+                           resource_range(root, c.addr)))
+    return out

@@ -301,3 +301,19 @@ def test_drift_with_a_broken_policy_exits_1(ws: Workspace) -> None:
     code, out, err = ws.run("drift", "-no-color", str(ws.root))
     assert code == 1, out + err
     assert 'Policy "numeric" could not be checked' in err
+
+
+def test_a_policy_undecided_at_plan_is_decided_after_apply(ws: Workspace) -> None:
+    ws.write('resource "mem_object" "seed" {\n  name = "seed"\n}\n'
+             'resource "mem_object" "a" {\n  name = "a"\n'
+             '  value = substr(mem_object.seed.id, 0, 0) == "" ? "public" : "private"\n}\n'
+             + policy("never_public", "mandatory", 'self.value != "public"'))
+    code, out, _err = ws.plan()
+    assert code == 0 and "decided after apply" in out
+    code, out, err = ws.apply()
+    assert code == 1
+    assert "Policy failed after apply" in err and "a breaks never_public" in err
+    records = [json.loads(line) for line in
+               (ws.root / "govctl.audit.jsonl").read_text().splitlines()]
+    decided = [r for r in records[-1]["policy_results"] if r["address"] == "mem_object.a"]
+    assert decided[0]["outcome"] == "failed"

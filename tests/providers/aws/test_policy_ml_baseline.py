@@ -614,8 +614,14 @@ def test_plan_leaves_evidence_kept_on_aws_to_check(aws: AwsWorkspace, version: s
     aws.moto.client("sagemaker").update_model_package(
         ModelPackageArn=version, ModelApprovalStatus="PendingManualApproval",
         ApprovalDescription="looks fine to me")
-    out = apply_live(aws, live_config(approval=_approval("Approved", None)))
-    assert '# policy "approval_has_evaluation_evidence": decided after apply' in out
+    aws.write(live_config(approval=_approval("Approved", None)))
+    code, out, err = plan(aws)
+    assert code == 0 and '# policy "approval_has_evaluation_evidence": decided after ' \
+        'apply' in out
+    # the apply decides it once the description is known, and says it fails
+    code, out, err = aws.apply("-policy-dir", str(PACK))
+    assert code == 1 and "Policy failed after apply" in err
+    assert "approval_has_evaluation_evidence" in err
     code, out, err = check(aws)
     assert code == 2, out + err
     assert check_verdicts(out) == [("aws_sagemaker_model_package_approval.fraud",
