@@ -144,6 +144,8 @@ def _parser() -> argparse.ArgumentParser:
 
     _audit_parsers(sub)
 
+    _workspace_parsers(sub)
+
     sub.add_parser("version", help="print the version")
     return p
 
@@ -161,6 +163,27 @@ def _audit_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         _flag(q, "log", type=Path, default=None, metavar="PATH",
               help="the audit log (default: govctl.audit.jsonl beside the state)")
         _state_flag(q)
+        _flag(q, "no-color", dest="no_color", action="store_true")
+
+
+def _workspace_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    w = sub.add_parser("workspace", help="list, create, select and delete workspaces")
+    w.set_defaults(print_workspace_help=w.print_help)
+    wsub = w.add_subparsers(dest="workspace_command", metavar="SUBCOMMAND")
+    wl = wsub.add_parser("list", help="list the workspaces (* marks the current one)")
+    wsh = wsub.add_parser("show", help="print the current workspace's name")
+    wn = wsub.add_parser("new", help="create a workspace and select it")
+    wse = wsub.add_parser("select", help="select a workspace")
+    _flag(wse, "or-create", dest="or_create", action="store_true",
+          help="create the workspace if it does not exist")
+    wd = wsub.add_parser("delete", help="delete a workspace and its state")
+    _flag(wd, "force", action="store_true", help="even if its state still has resources")
+    _flag(wd, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
+          metavar="DURATION")
+    for q in (wn, wse, wd):
+        q.add_argument("name", metavar="NAME")
+    for q in (wl, wsh, wn, wse, wd):
+        q.add_argument("dir", nargs="?", default=".", type=Path)
         _flag(q, "no-color", dest="no_color", action="store_true")
 
 
@@ -209,7 +232,15 @@ def _state_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         _flag(q, "lock", type=_bool_flag, default=True, metavar="BOOL")
         _flag(q, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
               metavar="DURATION")
-    for q in (ls, sh, rm, mv):
+    pl = ss.add_parser("pull", help="print the state (JSON) to standard output")
+    _state_flag(pl)
+    pu = ss.add_parser("push", help="replace the state with a state file's")
+    pu.add_argument("push_file", type=Path, metavar="FILE")
+    _flag(pu, "force", action="store_true", help="even another lineage or an older serial")
+    _state_flag(pu)
+    _flag(pu, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
+          metavar="DURATION")
+    for q in (ls, sh, rm, mv, pl, pu):
         _flag(q, "no-color", dest="no_color", action="store_true")
 
 
@@ -307,8 +338,14 @@ def _state_backend(directory: Path, state_path: Path | None,
     from govctl.config.loader import load_config
     from govctl.diagnostics import DiagnosticError, Severity, warning
     from govctl.render.diagnostics import print_diagnostics
+    from govctl.state import workspaces
 
-    default = directory.resolve() / "govctl.tfstate"
+    try:
+        default = workspaces.state_path(directory.resolve(),
+                                        directory.resolve() / "govctl.tfstate")
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, colour=colour)
+        return None
     try:
         module, diags = load_config(directory, allow_empty=True)
     except (DiagnosticError, OSError):
@@ -350,6 +387,10 @@ def _state_command(args: argparse.Namespace, colour: bool | None) -> int:
         return commands.state_list(backend, args.addresses)
     if sub == "show":
         return commands.state_show(backend, args.address)
+    if sub == "pull":
+        return commands.state_pull(backend)
+    if sub == "push":
+        return commands.state_push(backend, args.push_file, args.force, args.lock_timeout)
     if sub == "rm":
         return commands.state_rm(backend, args.addresses, args.lock_timeout, args.lock)
     return commands.state_mv(backend, args.source, args.destination, args.lock_timeout,
@@ -467,6 +508,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return show.run(args.plan_file, backend, args.json, colour)
         if args.command == "audit":
             return _audit_command(args, colour)
+        if args.command == "workspace":
+            from govctl.commands import workspace
+
+            if args.workspace_command is None:
+                args.print_workspace_help()
+                return 1
+            return workspace.run(workspace.WorkspaceOptions(
+                args.workspace_command, args.dir, getattr(args, "name", None),
+                force=getattr(args, "force", False),
+                or_create=getattr(args, "or_create", False),
+                lock_timeout=getattr(args, "lock_timeout", 0.0), colour=colour))
         if args.command == "import":
             import importlib
 

@@ -92,10 +92,19 @@ def _load(opts: RunOptions) -> tuple[Any, dict[str, Any], list[Diagnostic]]:
 
 
 def backend_for(module: Any) -> Any:
-    """The local backend (the default): govctl.tfstate in the root module, or
-    the path given in `backend "local" { path = ... }`."""
+    """The local backend of the current workspace (govctl.state.workspaces)."""
+    from govctl.state import workspaces
     from govctl.state.local import LocalBackend
 
+    try:
+        return LocalBackend(workspaces.state_path(module.path, default_state_path(module)))
+    except DiagnosticError as exc:
+        raise _Stop(1, exc.diagnostics) from None
+
+
+def default_state_path(module: Any) -> Path:
+    """The default workspace's state: govctl.tfstate in the root module, or
+    the path given in `backend "local" { path = ... }`."""
     settings = module.settings
     path = module.path / "govctl.tfstate"
     if settings.backend_type == "local" and settings.backend is not None:
@@ -109,7 +118,7 @@ def backend_for(module: Any) -> Any:
                               'this version; use backend "local".',
                               settings.backend_block.def_range
                               if settings.backend_block else None)])
-    return LocalBackend(path)
+    return Path(path)
 
 
 def _providers(module: Any) -> Any:

@@ -67,7 +67,7 @@ class InstancePlanner(Protocol):
 @dataclass
 class Options:
     validate_only: bool = True        # unknown root variables instead of "missing value"
-    workspace: str = "default"
+    workspace: str | None = None      # None: the root module's current workspace
     allow_outside_root: bool = False
     planner: InstancePlanner | None = None
     # parallel validation: expand only resources declared in these files, and
@@ -193,7 +193,7 @@ class ModuleEval:
                     "cwd": V.string(str(Path.cwd()))})
             if root == "terraform" or root == "govctl":
                 return self._ref_fixed(ref, names, {"workspace":
-                                                    V.string(self.opts.workspace)})
+                                                    V.string(self._workspace())})
             if root in ("count", "each", "self"):
                 self.err(f'Reference to "{root}" in a context where it is not available',
                          _CONTEXT_HELP[root], ref.node)
@@ -201,6 +201,15 @@ class ModuleEval:
             return self._ref_resource(ref, names)
         except _Cycle:
             return False
+
+    def _workspace(self) -> str:
+        """`govctl.workspace`: read once per evaluation (state commands choose the
+        state by the same rule, govctl.state.workspaces.current)."""
+        if self.opts.workspace is None:
+            from govctl.state.workspaces import current
+
+            self.opts.workspace = current(self.root)
+        return self.opts.workspace
 
     def _ref_named(self, ref: Ref, names: dict[str, Any], table: Mapping[str, Any],
                    getter: Callable[[str, ast.Node], Value], summary: str,

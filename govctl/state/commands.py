@@ -39,6 +39,7 @@ class Backend(Protocol):
     def exists(self) -> bool: ...
     def read(self) -> State: ...
     def write(self, state: State) -> None: ...
+    def replace_history(self, state: State) -> None: ...
     def lock(self, operation: str, timeout: float = 0.0) -> AbstractContextManager[Any]: ...
     def force_unlock(self, lock_id: str) -> Any: ...
 
@@ -487,6 +488,83 @@ def _render(value: Any, type_json: Any) -> str:
     return str(render(_typed(value, _lang_type(type_json, value))))
 
 
+# --- state pull / push --------------------------------------------------------------
+
+def state_pull(backend: Backend) -> int:
+    """The current state as the state file's JSON on stdout (nothing when there is
+    none, as Terraform). Encoded from read() rather than copied, so a journal left
+    by a crashed run is included, and another backend only has to read()."""
+    import sys
+
+    from govctl.state import statefile
+
+    if not backend.exists():
+        return 0
+    try:
+        state = backend.read()
+    except DiagnosticError as exc:
+        return _fail(exc.diagnostics)
+    sys.stdout.flush()
+    sys.stdout.buffer.write(statefile.dumps(state))
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def state_push(backend: Backend, file: Any, force: bool = False,
+               lock_timeout: float = 0.0) -> int:
+    """Replace the state with `file`'s, under the lock. Terraform's rules: another
+    lineage, an older serial, or the same serial with other content is refused
+    unless `force`; the file must be a valid state, or nothing is touched."""
+    from pathlib import Path
+
+    from govctl.state import statefile
+
+    path = Path(file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _fail([error("Cannot read the state to push", f"{path}: {exc.strerror}.")])
+    try:
+        new = statefile.loads(data, str(path))
+        with backend.lock("state push", lock_timeout):
+            old = backend.read() if backend.exists() else None
+            if old is not None and not force:
+                _check_push(old, new, path)
+            _replace_state(backend, old, new)
+    except DiagnosticError as exc:
+        return _fail(exc.diagnostics)
+    return 0
+
+
+def _check_push(old: State, new: State, path: Any) -> None:
+    if old.lineage != new.lineage:
+        raise DiagnosticError([error(
+            "Failed to write state",
+            f"Cannot push {path}: it has lineage {new.lineage}, but the current state has "
+            f"lineage {old.lineage}. They are histories of different infrastructure; pass "
+            "-force to replace the state anyway.")])
+    if new.serial < old.serial or (new.serial == old.serial and not old.equal_content(new)):
+        what = "an older serial" if new.serial < old.serial else "the same serial"
+        raise DiagnosticError([error(
+            "Failed to write state",
+            f"Cannot push {path}: its serial {new.serial} is {what} than the current "
+            f"state's serial {old.serial}"
+            + (" with other content" if new.serial == old.serial else "")
+            + ". Pushing it would undo changes; pass -force to replace the state anyway.")])
+
+
+def _replace_state(backend: Backend, old: State | None, new: State) -> None:
+    """Write `new` as the successor of `old` through the backend's write path
+    (atomic, old file kept as the backup); a forced push of another lineage takes
+    over the lineage, which write() refuses by design."""
+    if old is None or old.lineage == new.lineage:
+        if old is not None:
+            new.serial = max(new.serial, old.serial)    # forced older: becomes the next
+        backend.write(new)
+        return
+    backend.replace_history(new)
+
+
 # --- force-unlock --------------------------------------------------------------------
 
 def force_unlock(backend: Backend, lock_id: str) -> int:
@@ -502,4 +580,5 @@ def force_unlock(backend: Backend, lock_id: str) -> int:
 
 
 __all__ = ["Backend", "Target", "force_unlock", "output", "parse_target", "state_list",
+           "state_pull", "state_push",
            "state_mv", "state_rm", "state_show"]

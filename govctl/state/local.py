@@ -498,6 +498,19 @@ class LocalBackend:
             self._remove_journal()
             self._after_write(state)
 
+    def replace_history(self, state: State) -> None:
+        """`state push -force` of another lineage: `state` takes over, as the
+        next serial of whatever is there, atomically and with the backup kept.
+        The one write that may change the lineage; write() refuses it."""
+        from govctl.state import statefile
+
+        current = self.read()
+        if current is not None:
+            state.serial = max(state.serial, current.serial + 1)
+        self._replace(statefile.dumps(state))
+        self._remove_journal()
+        self._after_write(state)
+
     def _encode_successor(self, state: State) -> bytes | None:
         """Set `state.serial` for writing it over the current file, and return its
         bytes, or None when the content is unchanged. A file govctl wrote is not

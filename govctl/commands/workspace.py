@@ -1,0 +1,154 @@
+"""`govctl workspace list|show|new|select|delete`, as Terraform's local backend.
+
+Where each workspace keeps its state is govctl.state.workspaces' business; this
+module talks to the user. Deleting takes the workspace's state lock, so a run
+still using that state is never left writing into a removed directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from govctl.diagnostics import DiagnosticError, error, warning
+from govctl.render.diagnostics import print_diagnostics
+from govctl.state import workspaces
+
+
+@dataclass
+class WorkspaceOptions:
+    command: str                      # list | show | new | select | delete
+    directory: Path = Path(".")
+    name: str | None = None
+    force: bool = False               # delete: even with resources in the state
+    or_create: bool = False           # select: create it when missing
+    lock_timeout: float = 0.0
+    colour: bool | None = None
+
+
+def _default_state(directory: Path) -> Path:
+    """The default workspace's state path (the backend block's `path`, if any)."""
+    from govctl.commands.run import _Stop, default_state_path
+    from govctl.config.loader import load_config
+
+    fallback = directory.resolve() / "govctl.tfstate"
+    try:
+        module, _ = load_config(directory, allow_empty=True)
+    except (DiagnosticError, OSError):
+        return fallback
+    try:
+        return default_state_path(module)
+    except _Stop as stop:
+        raise DiagnosticError(stop.diags) from None
+
+
+def run(opts: WorkspaceOptions) -> int:
+    try:
+        root = opts.directory.resolve()
+        base = _default_state(opts.directory)
+        if opts.command == "list":
+            return _list(root, base)
+        if opts.command == "show":
+            print(workspaces.current(root))
+            return 0
+        assert opts.name is not None
+        workspaces.check_name(opts.name)
+        if opts.command == "new":
+            return _new(root, base, opts.name, opts.colour)
+        if opts.command == "select":
+            return _select(root, base, opts)
+        return _delete(root, base, opts)
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, colour=opts.colour)
+        return 1
+
+
+def _list(root: Path, base: Path) -> int:
+    current = workspaces.current(root)
+    for name in workspaces.names(base):
+        print(("* " if name == current else "  ") + name)
+    return 0
+
+
+def _refuse_override(what: str) -> None:
+    if workspaces.overridden() is not None:
+        raise DiagnosticError([error(
+            "Workspace selected by the environment",
+            f"The workspace is currently overridden by the {workspaces.ENV_VAR} environment "
+            f"variable. To {what}, either update this environment variable or unset it and "
+            "then run this command again.")])
+
+
+def _new(root: Path, base: Path, name: str, colour: bool | None) -> int:
+    if workspaces.exists(base, name):
+        raise DiagnosticError([error("Workspace already exists",
+                                     f'Workspace "{name}" already exists.')])
+    workspaces.workspace_dir(base, name).mkdir(parents=True)
+    if workspaces.overridden() is not None:
+        print_diagnostics([warning(
+            "Workspace created but not selected",
+            f'Workspace "{name}" was created, but {workspaces.ENV_VAR} selects the workspace '
+            "for this shell, so the selection was left unchanged.")], colour=colour)
+        return 0
+    workspaces.select(root, name)
+    print(f'Created and switched to workspace "{name}"!\n\n'
+          "You're now on a new, empty workspace. Workspaces isolate their state, so if you "
+          'run "govctl plan" govctl will not see any existing state for this configuration.')
+    return 0
+
+
+def _select(root: Path, base: Path, opts: WorkspaceOptions) -> int:
+    name = opts.name
+    assert name is not None
+    _refuse_override("select a new workspace")
+    if not workspaces.exists(base, name):
+        if not opts.or_create:
+            raise DiagnosticError([error(
+                "Workspace doesn't exist",
+                f'Workspace "{name}" doesn\'t exist.\n\nYou can create this workspace with the '
+                '"new" subcommand or include the "-or-create" flag with the "select" '
+                "subcommand.")])
+        return _new(root, base, name, opts.colour)
+    workspaces.select(root, name)
+    print(f'Switched to workspace "{name}".')
+    return 0
+
+
+def _delete(root: Path, base: Path, opts: WorkspaceOptions) -> int:
+    from govctl.state.local import LocalBackend
+
+    name = opts.name
+    assert name is not None
+    if name == workspaces.DEFAULT:
+        raise DiagnosticError([error("Cannot delete the default workspace",
+                                     'The "default" workspace always exists.')])
+    if not workspaces.exists(base, name):
+        raise DiagnosticError([error("Workspace doesn't exist",
+                                     f'Workspace "{name}" doesn\'t exist.')])
+    if name == workspaces.current(root):
+        raise DiagnosticError([error(
+            "Cannot delete the current workspace",
+            f'Workspace "{name}" is your active workspace.\n\nYou cannot delete the currently '
+            "active workspace. Please switch to another workspace and try again.")])
+    backend = LocalBackend(workspaces.path_for(base, name))
+    with backend.lock("workspace delete", opts.lock_timeout):
+        state = backend.read()
+        count = sum(1 for _ in state.instances())
+        if count and not opts.force:
+            raise DiagnosticError([error(
+                "Workspace is not empty",
+                f'Workspace "{name}" is currently tracking {count} resource instance(s). '
+                "Deleting it would leave those objects unmanaged: destroy them first "
+                '("govctl destroy" in that workspace), or pass -force to forget them.')])
+    shutil.rmtree(workspaces.workspace_dir(base, name))
+    if count:
+        print_diagnostics([warning(
+            "Workspace deleted with resources",
+            f"{count} resource instance(s) of workspace \"{name}\" are no longer managed by "
+            "govctl; the objects themselves still exist.")], colour=opts.colour)
+    print(f'Deleted workspace "{name}"!')
+    return 0
+
+
+__all__ = ["WorkspaceOptions", "run"]
