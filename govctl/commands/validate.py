@@ -5,7 +5,6 @@ variables are unknown here, so the check holds for every value they may take.
 
 from __future__ import annotations
 
-import gc
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from govctl.config.loader import load_config
 from govctl.config.parallel import validate as parallel_validate
 from govctl.config.schemas import check_schemas
 from govctl.diagnostics import Diagnostic, Severity
+from govctl.gcpause import paused
 from govctl.policy.checks import policy_diagnostics
 from govctl.render.diagnostics import print_diagnostics, validate_json
 
@@ -30,11 +30,8 @@ def check(directory: Path, parallel: bool = True) -> list[Diagnostic]:
     """Every diagnostic, in file and position order whichever path found them."""
     # validate builds a large, acyclic object graph once and exits: the cycle
     # collector would only re-scan it (measured: about a tenth of the run)
-    gc.disable()
-    try:
+    with paused():
         return _check(directory, parallel)
-    finally:
-        gc.enable()
 
 
 def _check(directory: Path, parallel: bool) -> list[Diagnostic]:

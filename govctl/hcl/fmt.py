@@ -29,7 +29,6 @@ as `"a$b"`, which Terraform silently deletes, is kept.
 
 from __future__ import annotations
 
-import gc
 import re
 import unicodedata
 from bisect import bisect_left
@@ -37,6 +36,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from itertools import accumulate
 from typing import Any
+
+from govctl.gcpause import paused
 
 __all__ = ["FormatError", "format_source"]
 
@@ -168,17 +169,12 @@ def format_source(data: bytes) -> bytes:
                             "All input files must be UTF-8 encoded.")
     if root.has_error:
         raise _tree_sitter_error(root, data)
-    enabled = gc.isenabled()
-    gc.disable()  # one small object per token: collections would only slow us down
-    try:
+    with paused():      # one small object per token: collections would only slow us down
         lexer = _Lexer(data)
         tokens = lexer.run(root)
         tokens = _Rewriter(data, tokens).run(root, lexer.objects)
         _layout(tokens)
         return _render(tokens, lexer.trailing_spaces)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- errors -------------------------------------------------------------------

@@ -13,13 +13,13 @@ python-hcl2 (figures in ARCHITECTURE.md). Its traps are handled here:
 
 from __future__ import annotations
 
-import gc
 import itertools
 import re
 from functools import lru_cache
 from typing import Any
 
 from govctl.diagnostics import Diagnostic, error
+from govctl.gcpause import paused
 from govctl.hcl import ast
 from govctl.hcl.source import SourceFile
 from govctl.hcl.syntax_errors import escape_detail, find_syntax_errors
@@ -73,9 +73,7 @@ def parse(data: bytes, filename: str) -> tuple[ast.File | None, list[Diagnostic]
     if root.has_error:
         return None, find_syntax_errors(root, src, _reparse)
     builder = _Builder(src)
-    enabled = gc.isenabled()
-    gc.disable()  # the walk allocates many small objects; see ARCHITECTURE.md
-    try:
+    with paused():      # the walk allocates many small objects; see ARCHITECTURE.md
         body_node = None
         for child in root.children:
             if child.type == "body":
@@ -84,9 +82,6 @@ def parse(data: bytes, filename: str) -> tuple[ast.File | None, list[Diagnostic]
             body = ast.Body(src, 0, len(data), {}, [])
         else:
             body = builder.body(body_node)
-    finally:
-        if enabled:
-            gc.enable()
     return ast.File(src, 0, len(data), body), builder.diags
 
 

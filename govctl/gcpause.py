@@ -1,0 +1,22 @@
+"""Pausing Python's cycle collector around work that builds large, acyclic
+structures and frees none of them (parsing, evaluating, planning): each
+allocation burst would make the collector re-scan everything built so far
+for nothing. Measured: about half of building a 5,000-resource graph, ~15% of
+a plan of that size. Nested pauses are fine; the outermost restores."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
