@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from govctl.diagnostics import DiagnosticError, error, warning
 from govctl.render.diagnostics import print_diagnostics
@@ -115,6 +116,22 @@ def _select(root: Path, base: Path, opts: WorkspaceOptions) -> int:
     return 0
 
 
+def _keep_audit_log(backend: Any, base: Path, name: str) -> Path | None:
+    """The audit log outlives its workspace: an append-only record that a
+    delete could erase would prove nothing. It moves to
+    govctl.tfstate.d/.deleted/, which is never taken for a workspace."""
+    import datetime
+
+    log = Path(backend.audit_log_path())
+    if not log.exists():
+        return None
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    keep = workspaces.workspace_dir(base, name).parent / ".deleted" / f"{name}-{stamp}.audit.jsonl"
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    log.rename(keep)
+    return keep
+
+
 def _delete(root: Path, base: Path, opts: WorkspaceOptions) -> int:
     from govctl.state.local import LocalBackend
 
@@ -141,7 +158,10 @@ def _delete(root: Path, base: Path, opts: WorkspaceOptions) -> int:
                 f'Workspace "{name}" is currently tracking {count} resource instance(s). '
                 "Deleting it would leave those objects unmanaged: destroy them first "
                 '("govctl destroy" in that workspace), or pass -force to forget them.')])
+    kept = _keep_audit_log(backend, base, name)
     shutil.rmtree(workspaces.workspace_dir(base, name))
+    if kept is not None:
+        print(f"The workspace's audit log is kept as {kept}.")
     if count:
         print_diagnostics([warning(
             "Workspace deleted with resources",

@@ -137,6 +137,10 @@ def test_delete_rules(here):
     assert 'Deleted workspace "dev"!' in out
     assert not (here.root / "govctl.tfstate.d" / "dev").exists()
     assert here.run("workspace", "list")[1] == "* default\n"
+    # the audit log of the deleted workspace is kept, out of the workspaces' way
+    kept = list((here.root / "govctl.tfstate.d" / ".deleted").glob("dev-*.audit.jsonl"))
+    assert len(kept) == 1 and '"kind":"apply"' in kept[0].read_text()
+    assert "audit log is kept" in out
     # an empty workspace goes without -force
     assert here.run("workspace", "new", "tmp")[0] == 0
     assert here.run("workspace", "select", "default")[0] == 0
