@@ -123,9 +123,9 @@ def default_state_path(module: Any) -> Path:
 
 def _providers(module: Any) -> Any:
     from govctl.plan.providers import ProviderSet
-    from govctl.plugins.registry import installed
+    from govctl.plugins.registry import LazyInstalled
 
-    return ProviderSet(dict(installed()), module)
+    return ProviderSet(LazyInstalled(), module)
 
 
 def _print_plan(console: Any, plan: Any) -> None:

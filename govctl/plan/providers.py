@@ -9,6 +9,7 @@ its type's prefix (`aws_s3_bucket` -> `aws`), which need not be written out.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ def state_name(source: str, alias: str | None) -> str:
 
 @dataclass
 class ProviderSet:
-    installed: dict[str, type[Provider]]
+    installed: Mapping[str, type[Provider]]
     root: m.Module
     instances: dict[str, Provider] = field(default_factory=dict)   # "aws" / "aws.west"
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -92,6 +93,10 @@ class ProviderSet:
         """provider["govctl/aws"].west -> aws.west (by the installed sources)."""
         source = provider.split('"')[1] if '"' in provider else provider
         alias = provider.rsplit("].", 1)[1] if "]." in provider else ""
+        guess = source.rsplit("/", 1)[-1]       # govctl/aws -> aws: no scan of every plugin
+        cls = self.installed.get(guess)
+        if cls is not None and cls.meta.source == source:
+            return f"{guess}.{alias}" if alias else guess
         for name, cls in self.installed.items():
             if cls.meta.source == source:
                 return f"{name}.{alias}" if alias else name

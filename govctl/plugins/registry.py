@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from itertools import zip_longest
@@ -250,6 +250,37 @@ def installed(only: Collection[str] | None = None) -> dict[str, type[Provider]]:
     """Installed providers by name; plugins that fail to load are left out
     (discover() reports why)."""
     return discover(only=only).providers
+
+
+class LazyInstalled(Mapping[str, type[Provider]]):
+    """Installed providers, each imported on first use by name: a run imports
+    the plugins it uses, not every one installed (the AWS provider's import
+    alone costs a quarter of a second). Iterating loads them all."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, type[Provider] | None] = {}
+        self._all: dict[str, type[Provider]] | None = None
+
+    def __getitem__(self, name: str) -> type[Provider]:
+        if self._all is not None:
+            return self._all[name]
+        if name not in self._loaded:
+            self._loaded[name] = installed(only={name}).get(name)
+        cls = self._loaded[name]
+        if cls is None:
+            raise KeyError(name)
+        return cls
+
+    def _everything(self) -> dict[str, type[Provider]]:
+        if self._all is None:
+            self._all = installed()
+        return self._all
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._everything())
+
+    def __len__(self) -> int:
+        return len(self._everything())
 
 
 # --- required_providers ---------------------------------------------------------
