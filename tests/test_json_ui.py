@@ -275,3 +275,18 @@ def test_json_flag_is_accepted(command):
     args = _parser().parse_args([command, "-json"])
     assert args.json_ui is True
     assert _parser().parse_args([command]).json_ui is False
+
+
+def test_policy_verdicts_are_policy_result_lines(ws):
+    ws.write(CONFIG + '\npolicy "named_b" {\n  enforcement_level = "advisory"\n'
+             '  resource_types = ["mem_object"]\n  condition = self.name == "b"\n'
+             '  error_message = "only b is allowed, not ${self.name}"\n}\n')
+    code, msgs, err = run_json(ws, "plan", "-json", str(ws.root))
+    assert code == 0, err
+    results = of(msgs, "policy_result")
+    assert len(results) == 1
+    body = results[0]["policy_result"]
+    assert body["policy"] == "named_b" and body["address"] == "mem_object.a"
+    assert body["outcome"] == "failed" and body["blocking"] is False
+    assert body["message"] == "only b is allowed, not a"
+    assert results[0]["@level"] == "warn"
