@@ -42,12 +42,11 @@ def _approve(opts: ApproveOptions) -> int:
     from govctl.config.loader import load_config
     from govctl.plan import planfile
 
+    data, the_plan, _ = planfile.read(opts.plan_file)
     try:
-        data = opts.plan_file.read_bytes()
         key_data = opts.key_file.read_bytes()
     except OSError as exc:
         raise _fail("Cannot read file", f"{exc.filename}: {exc.strerror}") from None
-    the_plan, _ = planfile.loads(data, str(opts.plan_file))
     module, diags = load_config(Path(the_plan.config_dir or "."))
     declared, kdiags = approvers.keys(module)
     if any(d.severity == "error" for d in diags + kdiags):

@@ -373,12 +373,7 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
     from govctl.plan.planner import config_digest
 
     assert opts.plan_file is not None
-    try:
-        data = opts.plan_file.read_bytes()
-    except OSError as exc:
-        raise _Stop(1, [error("Failed to read plan file",
-                              f"{opts.plan_file}: {exc.strerror}")]) from None
-    the_plan, variables = planfile.loads(data, str(opts.plan_file))
+    data, the_plan, variables = planfile.read(opts.plan_file)
     opts.vars = []
     if the_plan.config_dir:
         opts.directory = Path(the_plan.config_dir)

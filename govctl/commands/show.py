@@ -25,12 +25,7 @@ def run(plan_file: Path | None, backend: Any, json: bool, colour: bool | None) -
 def _show_plan(path: Path, json: bool, colour: bool | None) -> int:
     from govctl.plan import planfile
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DiagnosticError([error("Failed to read the plan file",
-                                     f"{path}: {exc.strerror}.")]) from None
-    plan, variables = planfile.loads(data, str(path))
+    data, plan, variables = planfile.read(path)
     if json:
         from govctl.render.json_plan import dumps, plan_json
 

@@ -107,6 +107,18 @@ def dumps(plan: Plan, variables: dict[str, Any], prior: Any = None,
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
 
+def read(path: Path) -> tuple[bytes, Plan, dict[str, Any]]:
+    """A saved plan's bytes (what approvals sign), the plan and its variables;
+    a DiagnosticError when the file cannot be read or is not a plan."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DiagnosticError([error("Failed to read the plan file",
+                                     f"{path}: {exc.strerror}.")]) from None
+    plan, variables = loads(data, str(path))
+    return data, plan, variables
+
+
 def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
     try:
         doc = json.loads(data)

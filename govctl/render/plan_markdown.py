@@ -75,13 +75,7 @@ _SYMBOL = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "-/+",
 def load_plan(path: Path) -> Plan:
     from govctl.plan import planfile
 
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DiagnosticError([error("Failed to read the plan file",
-                                     f"{path}: {exc.strerror}.")]) from None
-    plan, _ = planfile.loads(data, str(path))
-    return plan
+    return planfile.read(path)[1]
 
 
 def render_file(plan_file: Path, template: Path | None = None, limit: int = LIMIT) -> str:
@@ -138,17 +132,22 @@ def _stages(full: dict[str, Any]) -> list[tuple[str, int]]:
             ("failures", len(full["failures"])), ("destructive", len(full["destructive"]))]
 
 
+def _keep_diffs(items: list[dict[str, Any]], count: int) -> None:
+    """Drop the diff of every item after the first `count` that have one."""
+    seen = 0
+    for item in items:
+        if item["diff"] is not None:
+            seen += 1
+            if seen > count:
+                item["diff"] = None
+
+
 def _cut(full: dict[str, Any], keep: dict[str, int]) -> dict[str, Any]:
     """The context with only the first `keep[stage]` of each stage's items."""
     ctx = dict(full)
     resources_ = [dict(r) for r in full["resources"]]
     if "diffs" in keep:
-        seen = 0
-        for r in resources_:
-            if r["diff"] is not None:
-                seen += 1
-                if seen > keep["diffs"]:
-                    r["diff"] = None
+        _keep_diffs(resources_, keep["diffs"])
     resources_ = resources_[:keep.get("resources", len(resources_))]
     omitted: dict[str, int] = {"count": 0, **{str(a): 0 for a in Action}}
     for r in full["resources"][len(resources_):]:
@@ -158,12 +157,7 @@ def _cut(full: dict[str, Any], keep: dict[str, int]) -> dict[str, Any]:
                         for r, o in zip(resources_, full["resources"], strict=False))
     drift = [dict(d) for d in full["drift"]]
     if "drift_diffs" in keep:
-        seen = 0
-        for d in drift:
-            if d["diff"] is not None:
-                seen += 1
-                if seen > keep["drift_diffs"]:
-                    d["diff"] = None
+        _keep_diffs(drift, keep["drift_diffs"])
     n_drift = keep.get("drift", len(drift))
     n_fail = keep.get("failures", len(full["failures"]))
     n_destr = keep.get("destructive", len(full["destructive"]))
