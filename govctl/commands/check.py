@@ -42,7 +42,6 @@ def _check(opts: RunOptions, as_json: bool) -> int:
     if _errors(diags):
         raise _Stop(1, diags)
     state = read_state(backend_for(module))     # never folds a journal into the file
-    last = {str(addr): inst.attributes for addr, _rs, inst in state.instances()}
     providers = _providers(module)
     opts.mode = "normal"
     the_plan, mdiags = _make_plan(opts, module, values, state, providers)
@@ -50,7 +49,7 @@ def _check(opts: RunOptions, as_json: bool) -> int:
     if _errors(diags):
         raise _Stop(1, diags)
     results, cdiags = policy_run.check_live(module, the_plan, providers.installed, policies,
-                                            last)
+                                            state)
     diags += cdiags
     print_diagnostics(diags, colour=opts.colour)
     if _errors(diags):

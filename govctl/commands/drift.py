@@ -95,9 +95,8 @@ def _live_policy_results(module: Any, plan: Any, state: Any, providers: Any
     policies, diags = policy_run.gather(module, [])
     if not policies or _errors(diags):
         return [], diags            # a broken policy is an error: the audit exits 1
-    last = {str(addr): inst.attributes for addr, _rs, inst in state.instances()}
     results, cdiags = policy_run.check_live(module, plan, providers.installed, policies,
-                                            last)
+                                            state)
     return results, diags + cdiags
 
 

@@ -76,9 +76,12 @@ def check_plan(root: m.Module, plan: Plan, installed: Mapping[str, Any],
 
 
 def check_live(root: m.Module, plan: Plan, installed: Mapping[str, Any],
-               policies: Sequence[Policy], last_applied: Mapping[str, dict[str, Any]]
+               policies: Sequence[Policy], state: Any
                ) -> tuple[list[Result], list[Diagnostic]]:
-    live: list[Subject] = subjects.live(plan, root, installed, last_applied)
+    """The policies against the refreshed objects of a normal plan, with what
+    `state` (read before the refresh) last recorded as `before`."""
+    last = {str(addr): inst.attributes for addr, _rs, inst in state.instances()}
+    live: list[Subject] = subjects.live(plan, root, installed, last)
     return check(policies, live, types=_types(installed))
 
 
