@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The moto server fixtures (`moto`): any test may talk to a real AWS API.
+pytest_plugins = ["tests.mototest"]
+
 
 @pytest.fixture
 def write_config(tmp_path: Path) -> Callable[..., Path]:

@@ -26,13 +26,10 @@ turned the state lock off.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import errno
 import fcntl
-import getpass
 import os
 import shutil
-import socket
 import threading
 import time
 import uuid
@@ -48,73 +45,11 @@ from govctl.addrs import AddrError, parse_instance
 from govctl.diagnostics import DiagnosticError, error
 from govctl.state import statefile
 from govctl.state.jsonenc import EncodeError, Fixed, decode, encode_bytes
+from govctl.state.lockinfo import LockError, LockInfo, now, who
 from govctl.state.model import FORMAT_VERSION, Intent, OutputState, State, strip_unknown
 from govctl.state.statefile import InstanceModel, OutputModel, StrictModel
 
 POLL_SECONDS = 0.5
-
-
-# --- locking -----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LockInfo:
-    """Who holds a state lock, as Terraform reports it."""
-
-    id: str
-    who: str            # user@host
-    pid: int
-    operation: str
-    created: str        # RFC 3339, UTC
-    path: str
-    version: str
-
-    @staticmethod
-    def from_json(data: Any) -> LockInfo | None:
-        try:
-            return LockInfo(**{k: data[k] for k in LockInfo.__dataclass_fields__})
-        except (KeyError, TypeError):
-            return None
-
-    def age(self) -> str:
-        try:
-            then = datetime.datetime.fromisoformat(self.created)
-        except ValueError:
-            return "unknown time"
-        seconds = int((datetime.datetime.now(datetime.UTC) - then).total_seconds())
-        if seconds < 120:
-            return f"{seconds}s"
-        if seconds < 7200:
-            return f"{seconds // 60}m"
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-
-    def describe(self) -> str:
-        return (f"Lock Info:\n  ID:        {self.id}\n  Path:      {self.path}\n"
-                f"  Operation: {self.operation}\n  Who:       {self.who}\n"
-                f"  PID:       {self.pid}\n  Version:   {self.version}\n"
-                f"  Created:   {self.created}")
-
-
-class LockError(DiagnosticError):
-    """The state is locked by someone else. `info` is the holder (None when the
-    lock file cannot be read); `stale` is True when no process holds it open
-    any more: a crashed run's lock, which only force-unlock removes."""
-
-    def __init__(self, summary: str, detail: str, info: LockInfo | None, stale: bool):
-        super().__init__([error(summary, detail)])
-        self.info = info
-        self.stale = stale
-
-
-def _who() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):     # no passwd entry, as in some containers
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -676,8 +611,8 @@ class LocalBackend:
             # open by a live process, or its holder died (stale).
             fcntl.flock(fd, fcntl.LOCK_EX)
             st = os.fstat(fd)
-            info = LockInfo(id=str(uuid.uuid4()), who=_who(), pid=os.getpid(), operation=operation,
-                            created=_now(), path=str(self.path), version=__version__)
+            info = LockInfo(id=str(uuid.uuid4()), who=who(), pid=os.getpid(), operation=operation,
+                            created=now(), path=str(self.path), version=__version__)
             atomic.write_all(fd, encode_bytes(asdict(info)) + b"\n")
             os.fsync(fd)
             self._held = _Held(fd, info, (st.st_dev, st.st_ino))
