@@ -10,9 +10,7 @@ from tests.providers.aws.conftest import (  # noqa: F401 - fixtures
     ACCOUNT,
     REGION,
     AwsWorkspace,
-    _moto_url,
     aws,
-    moto,
     provider,
 )
 

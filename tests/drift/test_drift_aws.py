@@ -9,9 +9,7 @@ import json
 from tests.providers.aws import conftest as aws_fixtures
 from tests.providers.aws.conftest import AwsWorkspace
 
-# the moto server and AWS workspace fixtures of the provider tests, used here
-_moto_url = aws_fixtures._moto_url
-moto = aws_fixtures.moto
+# the AWS workspace fixture of the provider tests (`moto` is everywhere: tests/conftest.py)
 aws = aws_fixtures.aws
 
 PAB = "aws_s3_bucket_public_access_block"

@@ -1,0 +1,408 @@
+"""A backend: one state, wherever its bytes live, with its lock and journal.
+
+Everything that makes state safe is here once, whatever the storage
+(govctl.state.storage): reading and replaying the journal a crashed run left,
+writing only a successor of what is stored (same lineage, not older, and with
+a compare-and-swap on the stored version, so that a lost update is impossible
+even when a lock was broken by hand), and the lock loop with Terraform's
+messages. A local file and an S3 object differ only in their Store and Locker.
+
+Encryption (govctl.state.encryption) sits between the state's bytes and the
+store: a `codec` seals what is written and opens what is read, and the
+rollback guard refuses an encrypted state older than one this machine has seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from govctl import __version__
+from govctl.diagnostics import DiagnosticError, error
+from govctl.state import statefile
+from govctl.state.journal import Journal, apply_entries, read_journal, replay
+from govctl.state.lockinfo import LockError, LockInfo, now, who
+from govctl.state.model import FORMAT_VERSION, State
+from govctl.state.storage import Blob, Conflict, Locker, StorageError, Store
+
+POLL_SECONDS = 0.5
+
+
+class Backend:
+    """One state: `store` holds its bytes, `locker` its lock, and the journal
+    of a running apply is the local file `journal_path`."""
+
+    def __init__(self, store: Store, locker: Locker, journal_path: Path, *,
+                 codec: Any = None, rollback: Any = None):
+        self.store = store
+        self.locker = locker
+        self.journal_path = journal_path
+        self.codec = codec              # encryption: seal/open, or None
+        self.rollback = rollback        # encryption: the highest serials seen, or None
+        self.allow_rollback = False
+        self._held: LockInfo | None = None
+        self._base: tuple[str, int] | None = None
+        self._journal: Journal | None = None
+
+    @property
+    def where(self) -> str:
+        return self.store.where
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.where!r})"
+
+    def audit_log_path(self) -> Path:
+        raise NotImplementedError
+
+    def exists(self) -> bool:
+        """Whether there is any state (stored, or a journal a crashed run left)."""
+        return self._get() is not None or self.journal_path.exists()
+
+    # --- bytes ---------------------------------------------------------------
+    def _get(self) -> Blob | None:
+        try:
+            return self.store.get()
+        except StorageError as exc:
+            raise DiagnosticError([error("Cannot read the state", str(exc))]) from None
+
+    def _put(self, data: bytes, expect: str | None) -> None:
+        try:
+            self.store.put(data, expect)
+        except Conflict:
+            raise DiagnosticError([error(
+                "State changed since it was read",
+                f"{self.where} was written by another run between this run's read and its "
+                "write (the stored version is not the one read), so this write was refused "
+                "rather than lose that run's changes. Run again to plan from the current "
+                "state.")]) from None
+        except StorageError as exc:
+            raise DiagnosticError([error("Failed to write the state", str(exc))]) from None
+
+    def _plain(self, blob: Blob) -> bytes:
+        """The state bytes of `blob`: opened by the codec, checked for rollback."""
+        if self.codec is None:
+            try:  # TEMP until the encryption package lands
+                from govctl.state import encryption
+                encryption.refuse_sealed(blob.data, self.where)
+            except (ImportError, AttributeError):
+                pass
+            return blob.data
+        data: bytes = self.codec.open(blob.data, where=self.where)
+        if self.rollback is not None:
+            from govctl.state import encryption
+
+            head = encryption.header(blob.data)
+            if head is not None:
+                _, lineage, serial = head
+                self.rollback.check(lineage, serial, self.where, self.allow_rollback)
+                self.rollback.record(lineage, serial)
+        return data
+
+    def _sealed(self, plain: bytes, state: State) -> bytes:
+        if self.codec is None:
+            return plain
+        data: bytes = self.codec.seal(plain, lineage=state.lineage, serial=state.serial)
+        if self.rollback is not None:
+            self.rollback.record(state.lineage, state.serial)
+        return data
+
+    def _load(self) -> tuple[State | None, Blob | None]:
+        blob = self._get()
+        if blob is None:
+            return None, None
+        return statefile.loads(self._plain(blob), self.where), blob
+
+    # --- reading ---------------------------------------------------------------
+    def read(self) -> State:
+        """The current state: nothing stored is a new, empty state. A journal left
+        by a crashed run is replayed and written into the state (under the lock).
+        A live run's journal (or one under another's lock) is replayed in memory
+        only, so `state list` shows an apply's progress."""
+        state, journal = replay(self._load()[0], self.journal_path)
+        if journal and not self._journal_live_elsewhere():
+            if self._held is not None or (self._journal is not None and self._journal.live):
+                state = self._persist_fold(state)
+            else:
+                with contextlib.suppress(LockError), self.lock("fold the state journal"):
+                    state, _ = replay(self._load()[0], self.journal_path)
+                    state = self._persist_fold(state)
+        if state is None:
+            state = State()
+        self._base = (state.lineage, state.serial)
+        return state
+
+    def _persist_fold(self, state: State | None) -> State | None:
+        if state is None:       # only an empty journal: nothing to keep
+            self._remove_journal()
+            return None
+        self.write(state)
+        return state
+
+    # --- writing ---------------------------------------------------------------
+    def write(self, state: State) -> None:
+        """Store `state` when its content differs from what is stored, as the next
+        serial (updated in `state` too); then remove the journal, whose changes
+        `state` now holds. Refuses a state of another lineage, or one older than
+        what is stored (a run that read the state before someone else wrote it)."""
+        if self._journal_live_elsewhere():
+            raise DiagnosticError([error(
+                "The state is being applied",
+                f"Another run is recording changes in {self.journal_path}; writing the state "
+                "now would lose them. Wait for it to finish (and keep the state lock on).")])
+        journal = self._journal
+        with journal.mutex if journal else contextlib.nullcontext():
+            current = self._get()
+            data = self._encode_successor(state, current)
+            if data is not None:
+                self._put(self._sealed(data, state), current.version if current else None)
+            self._remove_journal()
+            self._after_write(state)
+
+    def rewrite(self, state: State) -> None:
+        """Store `state` as the next serial even when its content is unchanged:
+        `state rekey`, which re-encrypts with the current key."""
+        current = self._get()
+        old = statefile.loads(self._plain(current), self.where) if current else None
+        if old is not None:
+            self._check_successor(old.lineage, old.serial, state)
+            state.serial = old.serial + 1
+        else:
+            state.serial += 1
+        state.govctl_version = __version__
+        self._put(self._sealed(statefile.dumps(state), state),
+                  current.version if current else None)
+        self._after_write(state)
+
+    def replace_history(self, state: State) -> None:
+        """`state push -force` of another lineage: `state` takes over, as the
+        next serial of whatever is there. The one write that may change the
+        lineage; write() refuses it."""
+        current = self._get()
+        if current is not None:
+            old = statefile.loads(self._plain(current), self.where)
+            state.serial = max(state.serial, old.serial + 1)
+        self._put(self._sealed(statefile.dumps(state), state),
+                  current.version if current else None)
+        self._remove_journal()
+        self._after_write(state)
+
+    def _encode_successor(self, state: State, current: Blob | None) -> bytes | None:
+        """Set `state.serial` for writing it over `current`, and return its bytes,
+        or None when the content is unchanged. A state govctl wrote is not parsed
+        again: its header gives lineage and serial, and the rest of the canonical
+        encoding is compared byte for byte."""
+        if current is None:
+            state.serial += 1
+            state.govctl_version = __version__
+            return statefile.dumps(state)
+        old_bytes = self._plain(current)
+        head = statefile.read_header(old_bytes)
+        if head is None or head.version != FORMAT_VERSION:
+            old = statefile.loads(old_bytes, self.where)   # errors for a newer format
+            self._check_successor(old.lineage, old.serial, state)
+            if old.equal_content(state):
+                state.serial = old.serial
+                return None
+            state.serial = old.serial + 1
+            state.govctl_version = __version__
+            return statefile.dumps(state)
+        self._check_successor(head.lineage, head.serial, state)
+        state.serial = head.serial + 1
+        state.govctl_version = __version__
+        data = statefile.dumps(state)
+        new_head = statefile.read_header(data)
+        assert new_head is not None
+        if data[new_head.end:] == old_bytes[head.end:]:
+            state.serial = head.serial
+            return None
+        return data
+
+    def _check_successor(self, lineage: str, serial: int, new: State) -> None:
+        if lineage != new.lineage:
+            raise DiagnosticError([error(
+                "State lineage mismatch",
+                f"{self.where} holds lineage {lineage}, but the state being written has "
+                f"lineage {new.lineage}: they are histories of different infrastructure. "
+                "govctl will not overwrite one with the other.")])
+        if serial > new.serial:
+            raise DiagnosticError([error(
+                "State changed since it was read",
+                f"{self.where} is at serial {serial}, newer than serial {new.serial} this "
+                "run read: another run wrote it in the meantime. Run again to plan from the "
+                "current state.")])
+
+    def _after_write(self, state: State) -> None:
+        self._base = (state.lineage, state.serial)
+        if self._journal is not None:
+            self._journal._rebase(state.lineage, state.serial)
+
+    def _remove_journal(self) -> None:
+        from govctl import atomic
+
+        try:
+            self.journal_path.unlink()
+        except FileNotFoundError:
+            return
+        atomic.fsync_dir(self.journal_path.parent)
+
+    # --- the journal -------------------------------------------------------------
+    def journal(self) -> Journal:
+        """The journal for this run, started from the state last read (under the
+        lock, unless the user turned locking off). Its file appears on the first
+        append and is flocked while open, so that no reader folds a live journal."""
+        if self._base is None:
+            raise RuntimeError("read() the state before starting its journal")
+        stored, _ = self._load()
+        if stored is not None and (stored.lineage, stored.serial) != self._base:
+            raise DiagnosticError([error(
+                "State changed since it was read",
+                f"{self.where} is at serial {stored.serial}; this run read serial "
+                f"{self._base[1]}. Read the state again under the lock.")])
+        self.journal_path.parent.mkdir(parents=True, exist_ok=True)
+        if self._journal is None:
+            self._journal = Journal(self, *self._base)
+        else:
+            self._journal._rebase(*self._base)
+        return self._journal
+
+    def fold(self, state: State) -> State:
+        """Replay the journal onto `state`, the state it was started from (as read()
+        returned it), write the result and remove the journal; returns the state
+        written. Raises ValueError for a journal of another state."""
+        journal = self._journal
+        with journal.mutex if journal else contextlib.nullcontext():
+            header, entries = read_journal(self.journal_path)
+            if header is not None and (header.lineage, header.serial) != (state.lineage,
+                                                                          state.serial):
+                raise ValueError(f"the journal applies to serial {header.serial} of lineage "
+                                 f"{header.lineage}, not to serial {state.serial} of "
+                                 f"{state.lineage}")
+            folded = apply_entries(state.copy(), entries)
+            self.write(folded)
+            return folded
+
+    def _journal_live_elsewhere(self) -> bool:
+        """Whether another run is appending to the journal (holds its flock)."""
+        import fcntl
+
+        if self._journal is not None and self._journal.live:
+            return False
+        try:
+            fd = os.open(self.journal_path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    # --- locking ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, operation: str, timeout: float = 0.0) -> Iterator[LockInfo]:
+        """Hold the state lock for the block. Fails at once with a LockError
+        naming the holder, or keeps trying every 0.5 s for `timeout` seconds."""
+        info = self._acquire(operation, timeout)
+        try:
+            yield info
+        finally:
+            self._release()
+
+    def _acquire(self, operation: str, timeout: float) -> LockInfo:
+        deadline = time.monotonic() + timeout
+        info = LockInfo(id=str(uuid.uuid4()), who=who(), pid=os.getpid(), operation=operation,
+                        created=now(), path=self.where, version=__version__)
+        while True:
+            if self._locker_call(self.locker.try_acquire, info):
+                self._held = info
+                return info
+            found = self._locker_call(self.locker.holder)
+            if found is None:       # released while we looked: try again
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._lock_error(*found, waited=timeout)
+            time.sleep(min(POLL_SECONDS, remaining))
+
+    def _locker_call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except StorageError as exc:
+            raise DiagnosticError([error("Error acquiring the state lock", str(exc))]) from None
+
+    def _release(self) -> None:
+        held, self._held = self._held, None
+        if held is None:
+            return
+        if self._journal is not None:
+            self._journal.close()
+        try:
+            self.locker.release(held)
+        except StorageError as exc:
+            raise DiagnosticError([error(
+                "Error releasing the state lock",
+                f"{exc}\n\nThe lock may still be held; once no run is using the state, "
+                f"remove it with:\n\n  govctl force-unlock {held.id}")]) from None
+
+    def lock_holder(self) -> tuple[LockInfo | None, bool] | None:
+        """(holder, stale) of the current lock, or None when the state is unlocked."""
+        result: tuple[LockInfo | None, bool] | None = self._locker_call(self.locker.holder)
+        return result
+
+    def _lock_error(self, info: LockInfo | None, stale: bool, waited: float) -> LockError:
+        waited_text = f" (waited {waited:g} s)" if waited > 0 else ""
+        if info is None:
+            head = f"The state {self.where} is locked, but its lock cannot be read."
+            fix = (f"If no other govctl run is using this state, remove {self.locker.where} "
+                   "by hand.")
+        else:
+            host = info.who.rpartition("@")[2]
+            head = (f"The state is locked by {info.who} (pid {info.pid}) for "
+                    f'"{info.operation}" since {info.created} ({info.age()} ago)'
+                    f"{waited_text}.")
+            if stale:
+                head = (f"The state is locked by a process that is no longer running: "
+                        f"{info.who} (pid {info.pid} on {host}) took the lock for "
+                        f'"{info.operation}" at {info.created}, {info.age()} ago, and is gone '
+                        "without releasing it (a crash?). This lock is stale.")
+                fix = ("If no other govctl run is using this state, check that the state "
+                       "is as you expect and remove the lock with:\n\n"
+                       f"  govctl force-unlock {info.id}")
+            else:
+                fix = ("govctl locks the state so that two runs never change it at once. "
+                       "Wait for that run to finish, or pass -lock-timeout to wait for it. "
+                       "If that run died on another machine, remove its lock with "
+                       f"govctl force-unlock {info.id}.")
+            head += "\n\n" + info.describe()
+        summary = "State lock is stale" if stale else "Error acquiring the state lock"
+        return LockError(summary, f"{head}\n\n{fix}", info, stale)
+
+    def force_unlock(self, lock_id: str) -> LockInfo:
+        """Remove the lock whose id is `lock_id`, whoever holds it; returns its info."""
+        found = self.lock_holder()
+        if found is None:
+            raise DiagnosticError([error("Failed to unlock state",
+                                         f"No lock is held on {self.where}.")])
+        info, _ = found
+        if info is None:
+            raise DiagnosticError([error(
+                "Failed to unlock state",
+                f"The lock {self.locker.where} cannot be read, so its ID cannot be checked. "
+                "If no other govctl run is using this state, delete it by hand.")])
+        if info.id != lock_id:
+            raise DiagnosticError([error(
+                "Failed to unlock state",
+                f'Lock ID "{lock_id}" does not match the existing lock ID "{info.id}".'
+                f"\n\n{info.describe()}")])
+        if self._held is not None and self._held.id == lock_id:
+            self._release()
+        else:
+            self._locker_call(self.locker.force_release, info)
+        return info
