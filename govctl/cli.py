@@ -338,26 +338,26 @@ def _state_backend(directory: Path, state_path: Path | None,
     from govctl.config.loader import load_config
     from govctl.diagnostics import DiagnosticError, Severity, warning
     from govctl.render.diagnostics import print_diagnostics
-    from govctl.state import workspaces
+    from govctl.state.backends import LocalBackends
 
     try:
-        default = workspaces.state_path(directory.resolve(),
-                                        directory.resolve() / "govctl.tfstate")
+        default = LocalBackends(directory.resolve() / "govctl.tfstate").current(
+            directory.resolve())
     except DiagnosticError as exc:
         print_diagnostics(exc.diagnostics, colour=colour)
         return None
     try:
         module, diags = load_config(directory, allow_empty=True)
     except (DiagnosticError, OSError):
-        return LocalBackend(default)
+        return default
     if module.settings.backend_type is None and any(d.severity is Severity.ERROR
                                                     for d in diags):
         print_diagnostics([warning(
             "Configuration not loaded",
             f"The configuration in {directory} has errors (govctl validate shows them), so "
-            f"its backend settings are unknown: using the state file {default}.")],
+            f"its backend settings are unknown: using the state file {default.where}.")],
             colour=colour)
-        return LocalBackend(default)
+        return default
     try:
         return backend_for(module)
     except _Stop as stop:

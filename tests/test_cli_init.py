@@ -116,7 +116,7 @@ def test_init_refuses_a_computed_backend_path(tmp_path, capsys):
         """)
     code, _, err = _run(capsys, "init", "-no-color", str(d))
     assert code == 1
-    assert "Error: Invalid backend path" in err
+    assert "Error: Invalid backend argument" in err
     assert "must be a literal string" in err
 
 

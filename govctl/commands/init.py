@@ -135,43 +135,26 @@ def _check_version(tree: list[ModuleNeeds]) -> list[Diagnostic]:
     return diags
 
 
-def _backend(root: m.Module, diags: list[Diagnostic]) -> Path | None:
-    """The local state file's path (its directory created), or None after a diagnostic."""
+def _backend(root: m.Module, diags: list[Diagnostic]) -> str | None:
+    """Where the current workspace's state lives (its directory created for a
+    local backend), or None after a diagnostic."""
     from govctl.commands.run import _Stop, backend_for
 
-    settings = root.settings
-    if settings.backend_type == "local" and settings.backend is not None:
-        body = settings.backend
-        for name, attr in body.attributes.items():
-            if name != "path":
-                diags.append(error("Unsupported backend argument",
-                                   f'The local backend takes one argument, "path"; '
-                                   f'"{name}" is not expected here.', attr.name_range))
-        path_attr = body.attributes.get("path")
-        if path_attr is not None and not (isinstance(path_attr.expr, ast.Literal)
-                                          and isinstance(path_attr.expr.value, str)):
-            diags.append(error("Invalid backend path",
-                               "The backend path must be a literal string, such as "
-                               '"state/govctl.tfstate": variables and other expressions may '
-                               "not be used here, since the backend is set up before the "
-                               "configuration is evaluated.", path_attr.expr.range))
-        for block in body.blocks:
-            diags.append(error("Unsupported block type",
-                               f'Blocks of type "{block.type}" are not expected in a backend '
-                               "block.", block.def_range))
     try:
         backend = backend_for(root)
     except _Stop as stop:
         diags += stop.diags
         return None
-    path: Path = backend.path
+    path = getattr(backend, "path", None)
+    if path is None:
+        return f"{backend.kind}: state in {backend.where}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         diags.append(error("Failed to create the state directory",
                            f"{display_path(path.parent)}: {exc.strerror}."))
         return None
-    return path
+    return f"local: state in {display_path(path)}"
 
 
 def _errors(diags: list[Diagnostic]) -> bool:
@@ -194,9 +177,9 @@ def run(directory: Path, colour: bool | None = None) -> int:
         print()
     diags += _check_version(tree)
     print("Initializing the backend...")
-    state_path = _backend(root, diags)
-    if state_path is not None:
-        print(f"- local: state in {display_path(state_path)}")
+    where = _backend(root, diags)
+    if where is not None:
+        print(f"- {where}")
     print("\nInitializing provider plugins...")
     found = discover()
     problems = check_providers(tree, found.providers)

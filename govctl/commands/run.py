@@ -92,33 +92,18 @@ def _load(opts: RunOptions) -> tuple[Any, dict[str, Any], list[Diagnostic]]:
 
 
 def backend_for(module: Any) -> Any:
-    """The local backend of the current workspace (govctl.state.workspaces)."""
-    from govctl.state import workspaces
-    from govctl.state.local import LocalBackend
-
+    """The backend of the current workspace (govctl.state.backends)."""
     try:
-        return LocalBackend(workspaces.state_path(module.path, default_state_path(module)))
+        return backends_for(module).current(module.path)
     except DiagnosticError as exc:
         raise _Stop(1, exc.diagnostics) from None
 
 
-def default_state_path(module: Any) -> Path:
-    """The default workspace's state: govctl.tfstate in the root module, or
-    the path given in `backend "local" { path = ... }`."""
-    settings = module.settings
-    path = module.path / "govctl.tfstate"
-    if settings.backend_type == "local" and settings.backend is not None:
-        attr = settings.backend.attributes.get("path")
-        if attr is not None and hasattr(attr.expr, "value") and isinstance(attr.expr.value,
-                                                                             str):
-            path = (module.path / attr.expr.value).resolve()
-    elif settings.backend_type not in (None, "local"):
-        raise _Stop(1, [error("Unsupported backend",
-                              f'The backend "{settings.backend_type}" is not available in '
-                              'this version; use backend "local".',
-                              settings.backend_block.def_range
-                              if settings.backend_block else None)])
-    return Path(path)
+def backends_for(module: Any) -> Any:
+    """The configured backend of every workspace; raises DiagnosticError."""
+    from govctl.state import backends
+
+    return backends.configured(module)
 
 
 def _providers(module: Any) -> Any:

@@ -7,7 +7,6 @@ still using that state is never left writing into a removed directory.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,26 +27,24 @@ class WorkspaceOptions:
     colour: bool | None = None
 
 
-def _default_state(directory: Path) -> Path:
-    """The default workspace's state path (the backend block's `path`, if any)."""
-    from govctl.commands.run import _Stop, default_state_path
+def _backends(directory: Path) -> Any:
+    """The configured backend of the configuration in `directory` (local when the
+    configuration cannot be loaded: its errors are `validate`'s to report)."""
+    from govctl.commands.run import backends_for
     from govctl.config.loader import load_config
+    from govctl.state.backends import LocalBackends
 
-    fallback = directory.resolve() / "govctl.tfstate"
     try:
         module, _ = load_config(directory, allow_empty=True)
     except (DiagnosticError, OSError):
-        return fallback
-    try:
-        return default_state_path(module)
-    except _Stop as stop:
-        raise DiagnosticError(stop.diags) from None
+        return LocalBackends(directory.resolve() / "govctl.tfstate")
+    return backends_for(module)
 
 
 def run(opts: WorkspaceOptions) -> int:
     try:
         root = opts.directory.resolve()
-        base = _default_state(opts.directory)
+        base = _backends(opts.directory)
         if opts.command == "list":
             return _list(root, base)
         if opts.command == "show":
@@ -65,9 +62,9 @@ def run(opts: WorkspaceOptions) -> int:
         return 1
 
 
-def _list(root: Path, base: Path) -> int:
+def _list(root: Path, base: Any) -> int:
     current = workspaces.current(root)
-    for name in workspaces.names(base):
+    for name in base.names():
         print(("* " if name == current else "  ") + name)
     return 0
 
@@ -81,11 +78,11 @@ def _refuse_override(what: str) -> None:
             "then run this command again.")])
 
 
-def _new(root: Path, base: Path, name: str, colour: bool | None) -> int:
-    if workspaces.exists(base, name):
+def _new(root: Path, base: Any, name: str, colour: bool | None) -> int:
+    if base.exists(name):
         raise DiagnosticError([error("Workspace already exists",
                                      f'Workspace "{name}" already exists.')])
-    workspaces.workspace_dir(base, name).mkdir(parents=True)
+    base.create(name)
     if workspaces.overridden() is not None:
         print_diagnostics([warning(
             "Workspace created but not selected",
@@ -99,11 +96,11 @@ def _new(root: Path, base: Path, name: str, colour: bool | None) -> int:
     return 0
 
 
-def _select(root: Path, base: Path, opts: WorkspaceOptions) -> int:
+def _select(root: Path, base: Any, opts: WorkspaceOptions) -> int:
     name = opts.name
     assert name is not None
     _refuse_override("select a new workspace")
-    if not workspaces.exists(base, name):
+    if not base.exists(name):
         if not opts.or_create:
             raise DiagnosticError([error(
                 "Workspace doesn't exist",
@@ -116,31 +113,13 @@ def _select(root: Path, base: Path, opts: WorkspaceOptions) -> int:
     return 0
 
 
-def _keep_audit_log(backend: Any, base: Path, name: str) -> Path | None:
-    """The audit log outlives its workspace: an append-only record that a
-    delete could erase would prove nothing. It moves to
-    govctl.tfstate.d/.deleted/, which is never taken for a workspace."""
-    import datetime
-
-    log = Path(backend.audit_log_path())
-    if not log.exists():
-        return None
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    keep = workspaces.workspace_dir(base, name).parent / ".deleted" / f"{name}-{stamp}.audit.jsonl"
-    keep.parent.mkdir(parents=True, exist_ok=True)
-    log.rename(keep)
-    return keep
-
-
-def _delete(root: Path, base: Path, opts: WorkspaceOptions) -> int:
-    from govctl.state.local import LocalBackend
-
+def _delete(root: Path, base: Any, opts: WorkspaceOptions) -> int:
     name = opts.name
     assert name is not None
     if name == workspaces.DEFAULT:
         raise DiagnosticError([error("Cannot delete the default workspace",
                                      'The "default" workspace always exists.')])
-    if not workspaces.exists(base, name):
+    if not base.exists(name):
         raise DiagnosticError([error("Workspace doesn't exist",
                                      f'Workspace "{name}" doesn\'t exist.')])
     if name == workspaces.current(root):
@@ -148,7 +127,7 @@ def _delete(root: Path, base: Path, opts: WorkspaceOptions) -> int:
             "Cannot delete the current workspace",
             f'Workspace "{name}" is your active workspace.\n\nYou cannot delete the currently '
             "active workspace. Please switch to another workspace and try again.")])
-    backend = LocalBackend(workspaces.path_for(base, name))
+    backend = base.backend(name)
     with backend.lock("workspace delete", opts.lock_timeout):
         state = backend.read()
         count = sum(1 for _ in state.instances())
@@ -158,8 +137,7 @@ def _delete(root: Path, base: Path, opts: WorkspaceOptions) -> int:
                 f'Workspace "{name}" is currently tracking {count} resource instance(s). '
                 "Deleting it would leave those objects unmanaged: destroy them first "
                 '("govctl destroy" in that workspace), or pass -force to forget them.')])
-    kept = _keep_audit_log(backend, base, name)
-    shutil.rmtree(workspaces.workspace_dir(base, name))
+        kept = base.delete(name)
     if kept is not None:
         print(f"The workspace's audit log is kept as {kept}.")
     if count:
