@@ -21,7 +21,7 @@ from typing import Any
 from govctl import __version__
 from govctl.config import model as m
 from govctl.config.loader import display_path, load_config
-from govctl.diagnostics import Diagnostic, Severity, error, warning
+from govctl.diagnostics import Diagnostic, DiagnosticError, Severity, error, warning
 from govctl.hcl import ast
 from govctl.render.diagnostics import print_diagnostics
 
@@ -138,12 +138,16 @@ def _check_version(tree: list[ModuleNeeds]) -> list[Diagnostic]:
 def _backend(root: m.Module, diags: list[Diagnostic]) -> str | None:
     """Where the current workspace's state lives (its directory created for a
     local backend), or None after a diagnostic."""
-    from govctl.commands.run import _Stop, backend_for
+    from govctl.commands.run import _Stop, backend_for, backends_for
 
     try:
         backend = backend_for(root)
+        diags += backends_for(root).advice()
     except _Stop as stop:
         diags += stop.diags
+        return None
+    except DiagnosticError as exc:
+        diags += exc.diagnostics
         return None
     path = getattr(backend, "path", None)
     if path is None:

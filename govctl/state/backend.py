@@ -37,6 +37,8 @@ class Backend:
     """One state: `store` holds its bytes, `locker` its lock, and the journal
     of a running apply is the local file `journal_path`."""
 
+    kind = "local"
+
     def __init__(self, store: Store, locker: Locker, journal_path: Path, *,
                  codec: Any = None, rollback: Any = None):
         self.store = store

@@ -48,6 +48,10 @@ class Backends(ABC):
     @abstractmethod
     def backend(self, name: str) -> Backend: ...
 
+    def advice(self) -> list[Diagnostic]:
+        """What `init` should warn about this storage (e.g. S3 without versioning)."""
+        return []
+
     @abstractmethod
     def delete(self, name: str) -> str | None:
         """Remove workspace `name` (its state checked empty or forgotten by the
