@@ -43,6 +43,9 @@ class Moto:
 @pytest.fixture(scope="session")
 def _moto_url() -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from govctl_aws.moto_conditional import make_conditional_writes_atomic
+
+    make_conditional_writes_atomic()    # S3 conditional writes race-free, as in AWS
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

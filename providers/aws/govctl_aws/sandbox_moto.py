@@ -7,6 +7,10 @@ handlers keep the same state AWS would (a policy per group; a group cannot be
 deleted while it holds versions) inside moto's own backend objects. They are
 installed only in a sandbox process, never in the provider or its tests:
 the tests meet moto as it is and stub the missing calls explicitly.
+
+`install` also makes S3's conditional writes atomic (govctl_aws.moto_conditional),
+which the test server does too: that one is a fidelity fix every user of
+moto's S3 needs, not a missing call.
 """
 
 from __future__ import annotations
@@ -17,13 +21,18 @@ _INSTALLED = False
 
 
 def install() -> None:
-    """Add the handlers to moto's SageMaker responses (once per process)."""
+    """Add the handlers to moto's SageMaker responses and make its S3 conditional
+    writes atomic (once per process)."""
     global _INSTALLED
     if _INSTALLED:
         return
     from moto.core.responses import ActionResult, EmptyResult
     from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.responses import SageMakerResponse
+
+    from govctl_aws.moto_conditional import make_conditional_writes_atomic
+
+    make_conditional_writes_atomic()
 
     def group(self: Any, name: str) -> Any:
         return self.sagemaker_backend.describe_model_package_group(name)
