@@ -174,6 +174,18 @@ class Decoder:
                              "Only one backend may be configured.", rng=b.def_range)
                     continue
                 s.backend_type, s.backend, s.backend_block = b.labels[0], b.body, b
+            elif b.type == "encryption":
+                if b.labels:
+                    self.err("Extraneous label for encryption",
+                             "An encryption block takes no labels.", rng=b.label_range(0))
+                    continue
+                if s.encryption_block is not None:
+                    r = s.encryption_block.def_range
+                    self.err("Duplicate encryption configuration",
+                             f"Encryption was already configured at {r.filename}:"
+                             f"{r.start.line},{r.start.column}.", rng=b.def_range)
+                    continue
+                s.encryption, s.encryption_block = b.body, b
 
     def required_provider(self, name: str, attr: ast.Attribute) -> None:
         s = self.module.settings

@@ -131,6 +131,9 @@ class Settings:
     backend_type: str | None = None
     backend: ast.Body | None = None
     backend_block: ast.Block | None = None
+    # govctl { encryption { ... } }: decoded and checked by govctl.state.encryption
+    encryption: ast.Body | None = None
+    encryption_block: ast.Block | None = None
 
 
 @dataclass

@@ -1,0 +1,48 @@
+"""The plan codec of the configuration a command runs in.
+
+A saved plan is read before anything else is known about the run (applying
+one even takes the configuration's directory from it), yet an encrypted plan
+must be opened with the keys its configuration names. So the configuration
+in the working directory is loaded for its encryption block alone, with the
+variable values the environment and tfvars files give (apply PLANFILE takes
+no -var).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from govctl.diagnostics import DiagnosticError, Severity
+
+
+def plan_codec_for(directory: Path) -> Any:
+    """The plan Codec of the configuration in `directory`, or None when it has
+    no encryption for plans (or no configuration: its errors are validate's)."""
+    from govctl.config import varfiles
+    from govctl.config.loader import load_config
+    from govctl.state.encryption.config import load
+
+    try:
+        module, _ = load_config(directory, allow_empty=True)
+    except (DiagnosticError, OSError):
+        return None
+    if module.settings.encryption_block is None:
+        return None
+    values, _ = varfiles.collect(module.path, module.variables, [])
+    cfg, diags = load(module, values)
+    if any(d.severity is Severity.ERROR for d in diags):
+        raise DiagnosticError(diags)
+    return cfg.plan if cfg is not None else None
+
+
+def open_plan(data: bytes, where: str, directory: Path) -> bytes:
+    """The plaintext of plan file bytes `data`: opened with the configuration's
+    plan codec, refused when sealed and nothing is configured to open it."""
+    from govctl.state.encryption.codec import refuse_sealed
+
+    codec = plan_codec_for(directory)
+    if codec is None:
+        return refuse_sealed(data, where)
+    plain: bytes = codec.open(data, where=where)
+    return plain
