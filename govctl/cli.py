@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-version", "--version", "-v", action="store_true",
                    help="print the version")
     p.add_argument("-chdir", help="switch to this directory before doing anything")
+    p.add_argument("-allow-state-rollback", "--allow-state-rollback",
+                   dest="allow_state_rollback", action="store_true",
+                   help="accept an encrypted state older than one this machine has seen "
+                   "(after restoring an old version on purpose)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     v = sub.add_parser("validate", help="check that the configuration is valid")
@@ -91,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="check the providers and prepare the backend")
     i.add_argument("dir", nargs="?", default=".", type=Path)
     _flag(i, "no-color", dest="no_color", action="store_true")
+    _flag(i, "migrate-state", dest="migrate_state", action="store_true",
+          help="copy every workspace's state from the previous backend to the configured one")
+    _flag(i, "reconfigure", action="store_true",
+          help="use the configured backend as it is, ignoring the previous one's states")
+    _flag(i, "force-copy", dest="force_copy", action="store_true",
+          help="with -migrate-state: overwrite a destination that holds another history")
 
     sb = sub.add_parser("sandbox", help="run a provider's local sandbox (no cloud account)")
     _flag(sb, "name", default=None, help="the sandbox (default: the only one installed)")
@@ -240,7 +250,11 @@ def _state_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     _state_flag(pu)
     _flag(pu, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
           metavar="DURATION")
-    for q in (ls, sh, rm, mv, pl, pu):
+    rk = ss.add_parser("rekey", help="write the state again with the current encryption key")
+    _state_flag(rk)
+    _flag(rk, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
+          metavar="DURATION")
+    for q in (ls, sh, rm, mv, pl, pu, rk):
         _flag(q, "no-color", dest="no_color", action="store_true")
 
 
@@ -391,6 +405,8 @@ def _state_command(args: argparse.Namespace, colour: bool | None) -> int:
         return commands.state_pull(backend)
     if sub == "push":
         return commands.state_push(backend, args.push_file, args.force, args.lock_timeout)
+    if sub == "rekey":
+        return commands.state_rekey(backend, args.lock_timeout)
     if sub == "rm":
         return commands.state_rm(backend, args.addresses, args.lock_timeout, args.lock)
     return commands.state_mv(backend, args.source, args.destination, args.lock_timeout,
@@ -437,6 +453,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.chdir(args.chdir)
     colour = False if getattr(args, "no_color", False) else None
+    if args.allow_state_rollback:
+        from govctl.state.backend import ROLLBACK
+
+        token = ROLLBACK.set(True)
+        try:
+            return _dispatch(args, colour)
+        finally:
+            ROLLBACK.reset(token)
+    return _dispatch(args, colour)
+
+
+def _dispatch(args: argparse.Namespace, colour: bool | None) -> int:
     try:
         if args.command == "validate":
             from govctl.commands import validate
@@ -481,7 +509,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "init":
             from govctl.commands import init
 
-            return init.run(args.dir, colour)
+            return init.run(args.dir, colour, init.InitOptions(
+                args.migrate_state, args.reconfigure, args.force_copy))
         if args.command == "providers":
             from govctl.commands import providers
 
@@ -536,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    parser.print_help()
+    _parser().print_help()
     return 1
 
 

@@ -156,7 +156,7 @@ def read_state(backend: Any) -> Any:
                               f"{backend.path}: {exc.strerror}.")]) from None
     try:
         prior = statefile.loads(data, str(backend.path)) if data is not None else None
-        state, _ = replay(prior, backend.journal_path)
+        state, _ = replay(prior, backend.journal_path, backend.codec)
     except DiagnosticError as exc:
         raise _Stop(1, exc.diagnostics) from None
     return state if state is not None else State()

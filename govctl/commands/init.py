@@ -135,14 +135,33 @@ def _check_version(tree: list[ModuleNeeds]) -> list[Diagnostic]:
     return diags
 
 
-def _backend(root: m.Module, diags: list[Diagnostic]) -> str | None:
-    """Where the current workspace's state lives (its directory created for a
-    local backend), or None after a diagnostic."""
-    from govctl.commands.run import _Stop, backend_for, backends_for
+@dataclass(frozen=True)
+class InitOptions:
+    migrate_state: bool = False
+    reconfigure: bool = False
+    force_copy: bool = False
+
+
+def _backend(root: m.Module, diags: list[Diagnostic], opts: InitOptions) -> str | None:
+    """Set up the configured backend: copy the states over from the previous one
+    when asked (govctl.state.migrate), remember it, and say where the current
+    workspace's state is; None after a diagnostic."""
+    from govctl.commands.run import _Stop, backends_for
+    from govctl.state import migrate
 
     try:
-        backend = backend_for(root)
-        diags += backends_for(root).advice()
+        configured = backends_for(root, initialised=False)
+        prior = None if opts.reconfigure else migrate.previous(root.path, configured)
+        if prior is not None:
+            if not opts.migrate_state:
+                migrate.check_initialised(root.path, configured)
+            print(f"- migrating state from {prior.describe()} to {configured.describe()}")
+            configured.accept_plain = True      # unencrypted state may be encrypted now
+            migrate.copy_all(prior, configured, force=opts.force_copy,
+                             report=lambda line: print("  " + line))
+        diags += configured.advice()
+        migrate.record(root.path, configured)
+        backend = configured.current(root.path)
     except _Stop as stop:
         diags += stop.diags
         return None
@@ -165,7 +184,7 @@ def _errors(diags: list[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diags)
 
 
-def run(directory: Path, colour: bool | None = None) -> int:
+def run(directory: Path, colour: bool | None = None, opts: InitOptions | None = None) -> int:
     from govctl.plugins.registry import discover
 
     root, diags = load_config(directory)
@@ -181,7 +200,7 @@ def run(directory: Path, colour: bool | None = None) -> int:
         print()
     diags += _check_version(tree)
     print("Initializing the backend...")
-    where = _backend(root, diags)
+    where = _backend(root, diags, opts or InitOptions())
     if where is not None:
         print(f"- {where}")
     print("\nInitializing provider plugins...")

@@ -29,7 +29,7 @@ def _show_plan(path: Path, json: bool, colour: bool | None) -> int:
     if json:
         from govctl.render.json_plan import dumps, plan_json
 
-        prior, configuration = planfile.show_context(data, str(path))
+        prior, configuration = planfile.show_context(planfile.plaintext(data, path), str(path))
         sys.stdout.write(dumps(plan_json(plan, variables, prior, configuration)) + "\n")
         return 0
     from rich.console import Console

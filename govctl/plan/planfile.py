@@ -107,16 +107,28 @@ def dumps(plan: Plan, variables: dict[str, Any], prior: Any = None,
     return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode() + b"\n"
 
 
-def read(path: Path) -> tuple[bytes, Plan, dict[str, Any]]:
+def read(path: Path, directory: Path = Path(".")) -> tuple[bytes, Plan, dict[str, Any]]:
     """A saved plan's bytes (what approvals sign), the plan and its variables;
-    a DiagnosticError when the file cannot be read or is not a plan."""
+    a DiagnosticError when the file cannot be read or is not a plan. An
+    encrypted plan is opened with the keys of the configuration in `directory`."""
+    data = _read_bytes(path)
+    plan, variables = loads(plaintext(data, path, directory), str(path))
+    return data, plan, variables
+
+
+def plaintext(data: bytes, path: Path, directory: Path = Path(".")) -> bytes:
+    """The plan in file bytes `data` (read from `path`), decrypted if sealed."""
+    from govctl.state.encryption.files import open_plan
+
+    return open_plan(data, str(path), directory)
+
+
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DiagnosticError([error("Failed to read the plan file",
                                      f"{path}: {exc.strerror}.")]) from None
-    plan, variables = loads(data, str(path))
-    return data, plan, variables
 
 
 def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
@@ -166,6 +178,11 @@ def show_context(data: bytes, source: str) -> tuple[Any, dict[str, Any] | None]:
 
 
 def write(path: Path, plan: Plan, variables: dict[str, Any], prior: Any = None,
-          module: Any = None) -> None:
-    """Readable by its owner only: the plan holds the variable values."""
-    atomic.replace(path, dumps(plan, variables, prior, module))
+          module: Any = None, codec: Any = None) -> None:
+    """Readable by its owner only: the plan holds the variable values. Sealed
+    by `codec` (the configuration's plan encryption) when there is one, bound to
+    the lineage and serial of the state it was planned from."""
+    data = dumps(plan, variables, prior, module)
+    if codec is not None:
+        data = codec.seal(data, lineage=plan.lineage, serial=plan.prior_serial)
+    atomic.replace(path, data)

@@ -15,6 +15,7 @@ rollback guard refuses an encrypted state older than one this machine has seen.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import time
 import uuid
@@ -32,6 +33,9 @@ from govctl.state.storage import Blob, Conflict, Locker, StorageError, Store
 
 POLL_SECONDS = 0.5
 
+#: Set for one command by -allow-state-rollback (govctl.cli).
+ROLLBACK: contextvars.ContextVar[bool] = contextvars.ContextVar("allow_rollback", default=False)
+
 
 class Backend:
     """One state: `store` holds its bytes, `locker` its lock, and the journal
@@ -40,13 +44,13 @@ class Backend:
     kind = "local"
 
     def __init__(self, store: Store, locker: Locker, journal_path: Path, *,
-                 codec: Any = None, rollback: Any = None):
+                 codec: Any = None):
         self.store = store
         self.locker = locker
         self.journal_path = journal_path
-        self.codec = codec              # encryption: seal/open, or None
-        self.rollback = rollback        # encryption: the highest serials seen, or None
-        self.allow_rollback = False
+        self.codec = codec              # encryption (govctl.state.encryption.Codec) or None
+        self.allow_rollback = False     # accept an encrypted state older than one seen
+        self.accept_plain = False       # read unencrypted state (init -migrate-state)
         self._held: LockInfo | None = None
         self._base: tuple[str, int] | None = None
         self._journal: Journal | None = None
@@ -86,32 +90,29 @@ class Backend:
             raise DiagnosticError([error("Failed to write the state", str(exc))]) from None
 
     def _plain(self, blob: Blob) -> bytes:
-        """The state bytes of `blob`: opened by the codec, checked for rollback."""
-        if self.codec is None:
-            try:  # TEMP until the encryption package lands
-                from govctl.state import encryption
-                encryption.refuse_sealed(blob.data, self.where)
-            except (ImportError, AttributeError):
-                pass
-            return blob.data
-        data: bytes = self.codec.open(blob.data, where=self.where)
-        if self.rollback is not None:
-            from govctl.state import encryption
+        """The state bytes of `blob`, opened by the codec (which refuses an older
+        serial than this machine has seen, unless rollback is allowed)."""
+        from govctl.state import encryption
 
-            head = encryption.header(blob.data)
-            if head is not None:
-                _, lineage, serial = head
-                self.rollback.check(lineage, serial, self.where, self.allow_rollback)
-                self.rollback.record(lineage, serial)
+        if self.codec is None:
+            return encryption.refuse_sealed(blob.data, self.where)
+        if self.accept_plain and not encryption.is_sealed(blob.data):
+            return blob.data
+        data: bytes = self.codec.open(blob.data, where=self.where,
+                                      allow_rollback=self.allow_rollback or ROLLBACK.get())
         return data
 
     def _sealed(self, plain: bytes, state: State) -> bytes:
         if self.codec is None:
             return plain
         data: bytes = self.codec.seal(plain, lineage=state.lineage, serial=state.serial)
-        if self.rollback is not None:
-            self.rollback.record(state.lineage, state.serial)
         return data
+
+    def _store(self, plain: bytes, state: State, expect: str | None) -> None:
+        """Seal and put; the rollback memory learns the serial once it is stored."""
+        self._put(self._sealed(plain, state), expect)
+        if self.codec is not None:
+            self.codec.record_written(state.lineage, state.serial)
 
     def _load(self) -> tuple[State | None, Blob | None]:
         blob = self._get()
@@ -125,13 +126,13 @@ class Backend:
         by a crashed run is replayed and written into the state (under the lock).
         A live run's journal (or one under another's lock) is replayed in memory
         only, so `state list` shows an apply's progress."""
-        state, journal = replay(self._load()[0], self.journal_path)
+        state, journal = replay(self._load()[0], self.journal_path, self.codec)
         if journal and not self._journal_live_elsewhere():
             if self._held is not None or (self._journal is not None and self._journal.live):
                 state = self._persist_fold(state)
             else:
                 with contextlib.suppress(LockError), self.lock("fold the state journal"):
-                    state, _ = replay(self._load()[0], self.journal_path)
+                    state, _ = replay(self._load()[0], self.journal_path, self.codec)
                     state = self._persist_fold(state)
         if state is None:
             state = State()
@@ -161,7 +162,7 @@ class Backend:
             current = self._get()
             data = self._encode_successor(state, current)
             if data is not None:
-                self._put(self._sealed(data, state), current.version if current else None)
+                self._store(data, state, current.version if current else None)
             self._remove_journal()
             self._after_write(state)
 
@@ -176,8 +177,7 @@ class Backend:
         else:
             state.serial += 1
         state.govctl_version = __version__
-        self._put(self._sealed(statefile.dumps(state), state),
-                  current.version if current else None)
+        self._store(statefile.dumps(state), state, current.version if current else None)
         self._after_write(state)
 
     def replace_history(self, state: State) -> None:
@@ -188,8 +188,7 @@ class Backend:
         if current is not None:
             old = statefile.loads(self._plain(current), self.where)
             state.serial = max(state.serial, old.serial + 1)
-        self._put(self._sealed(statefile.dumps(state), state),
-                  current.version if current else None)
+        self._store(statefile.dumps(state), state, current.version if current else None)
         self._remove_journal()
         self._after_write(state)
 
@@ -278,7 +277,7 @@ class Backend:
         written. Raises ValueError for a journal of another state."""
         journal = self._journal
         with journal.mutex if journal else contextlib.nullcontext():
-            header, entries = read_journal(self.journal_path)
+            header, entries = read_journal(self.journal_path, self.codec)
             if header is not None and (header.lineage, header.serial) != (state.lineage,
                                                                           state.serial):
                 raise ValueError(f"the journal applies to serial {header.serial} of lineage "

@@ -45,8 +45,16 @@ class Backends(ABC):
     @abstractmethod
     def create(self, name: str) -> None: ...
 
+    #: Read unencrypted states although encryption is configured (migrating).
+    accept_plain = False
+
+    def backend(self, name: str) -> Backend:
+        made = self._make(name)
+        made.accept_plain = self.accept_plain
+        return made
+
     @abstractmethod
-    def backend(self, name: str) -> Backend: ...
+    def _make(self, name: str) -> Backend: ...
 
     def advice(self) -> list[Diagnostic]:
         """What `init` should warn about this storage (e.g. S3 without versioning)."""
@@ -100,7 +108,7 @@ class LocalBackends(Backends):
     def create(self, name: str) -> None:
         workspaces.workspace_dir(self.base_path, name).mkdir(parents=True)
 
-    def backend(self, name: str) -> Backend:
+    def _make(self, name: str) -> Backend:
         from govctl.state.local import LocalBackend
 
         return LocalBackend(workspaces.path_for(self.base_path, name), **self.extras)

@@ -565,6 +565,28 @@ def _replace_state(backend: Backend, old: State | None, new: State) -> None:
     backend.replace_history(new)
 
 
+# --- state rekey -----------------------------------------------------------------
+
+def state_rekey(backend: Backend, lock_timeout: float = 0.0) -> int:
+    """Write the state again with the configuration's primary encryption method:
+    after a key change (the old key kept as the fallback), or to encrypt a state
+    read through an `unencrypted` fallback. Afterwards the fallback can go."""
+    codec = getattr(backend, "codec", None)
+    if codec is None:
+        return _fail([error("No state encryption configured",
+                            "state rekey writes the state with the encryption block's state "
+                            "method; this configuration has none.")])
+    try:
+        with backend.lock("state rekey", lock_timeout):
+            state = backend.read()
+            backend.rewrite(state)      # type: ignore[attr-defined]
+    except DiagnosticError as exc:
+        return _fail(exc.diagnostics)
+    print(f"The state at {backend.where} is now encrypted with {codec.method.id} "  # type: ignore[attr-defined]
+          f"(serial {state.serial}).")
+    return 0
+
+
 # --- force-unlock --------------------------------------------------------------------
 
 def force_unlock(backend: Backend, lock_id: str) -> int:
@@ -580,5 +602,5 @@ def force_unlock(backend: Backend, lock_id: str) -> int:
 
 
 __all__ = ["Backend", "Target", "force_unlock", "output", "parse_target", "state_list",
-           "state_pull", "state_push",
+           "state_pull", "state_push", "state_rekey",
            "state_mv", "state_rm", "state_show"]

@@ -17,6 +17,7 @@ dead one's (folded into the state).
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import os
 import threading
@@ -42,6 +43,7 @@ class _Begin(StrictModel):
     kind: Literal["begin"]
     lineage: str
     serial: int
+    sealed: dict[str, Any] | None = None    # the stream key's header (encryption)
 
 
 class _Set(StrictModel):
@@ -102,10 +104,40 @@ def _check_entry(entry: Any, where: str) -> Any:
     return model
 
 
-def read_journal(path: Path) -> tuple[_Begin | None, list[Any]]:
+class LineSeal:
+    """AES-GCM for the journal's entry lines when the state is encrypted: a line
+    holds attribute values as plaintext JSON, and it sits on disk as long as
+    the state file does. Each line is bound to the journal's lineage, serial
+    and line number, so lines cannot be swapped, reordered or moved between
+    journals."""
+
+    def __init__(self, key: bytes, lineage: str, serial: int):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self._aead = AESGCM(key)
+        self._aad = f"govctl-journal|{lineage}|{serial}|".encode()
+
+    def seal(self, line: bytes, number: int) -> bytes:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, line, self._aad + str(number).encode())
+        return base64.b64encode(nonce + sealed)
+
+    def open(self, line: bytes, number: int) -> bytes:
+        from cryptography.exceptions import InvalidTag
+
+        try:
+            raw = base64.b64decode(line, validate=True)
+            return self._aead.decrypt(raw[:12], raw[12:], self._aad + str(number).encode())
+        except (ValueError, InvalidTag):
+            raise ValueError("cannot be decrypted (wrong key, or the line was altered)") \
+                from None
+
+
+def read_journal(path: Path, codec: Any = None) -> tuple[_Begin | None, list[Any]]:
     """The journal's header and entries. A last line that is incomplete or does
     not parse is a write a crash cut short: it is ignored. Any other bad line
-    means the file was damaged and is an error."""
+    means the file was damaged and is an error. `codec`: the state's
+    encryption, which opens a sealed journal's lines."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -115,13 +147,19 @@ def read_journal(path: Path) -> tuple[_Begin | None, list[Any]]:
         lines.pop()
     models: list[Any] = []
     problems: list[str] = []
+    seal: LineSeal | None = None
     for n, line in enumerate(lines, 1):
         last = n == len(lines)
         try:
+            if seal is not None:
+                line = seal.open(line, n)
             models.append(_check_entry(decode(line.decode("utf-8")), f"line {n}"))
         except ValueError as exc:       # bad JSON, bad UTF-8, bad shape
             if not last:
                 problems.append(f"line {n}: {exc}")
+            continue
+        if n == 1 and isinstance(models[0], _Begin) and models[0].sealed is not None:
+            seal = _line_seal(models[0], codec, path)
     if problems:
         raise DiagnosticError([error(
             "Invalid state journal",
@@ -134,6 +172,17 @@ def read_journal(path: Path) -> tuple[_Begin | None, list[Any]]:
                                          f"{path}: the first line is not a begin entry.")])
         return None, []
     return models[0], models[1:]
+
+
+def _line_seal(begin: _Begin, codec: Any, path: Path) -> LineSeal:
+    if codec is None:
+        raise DiagnosticError([error(
+            "Encrypted state journal",
+            f"{path} is encrypted, but no encryption is configured to read it. Run from the "
+            "configuration that applied it.")])
+    assert begin.sealed is not None
+    key = codec.stream_key_for(begin.sealed, str(path))
+    return LineSeal(key, begin.lineage, begin.serial)
 
 
 def apply_entries(state: State, entries: list[Any]) -> State:
@@ -155,14 +204,14 @@ def apply_entries(state: State, entries: list[Any]) -> State:
     return state
 
 
-def replay(state: State | None, path: Path) -> tuple[State | None, bool]:
+def replay(state: State | None, path: Path, codec: Any = None) -> tuple[State | None, bool]:
     """(state with the journal at `path` replayed, whether a journal file exists).
 
     Without a state file the journal's own lineage is adopted (a first apply
     that died before writing any state). A journal for another serial or
     lineage is obsolete: its changes are already in the state file.
     """
-    header, entries = read_journal(path)
+    header, entries = read_journal(path, codec)
     if header is None:
         return state, path.exists()
     if state is None:
@@ -185,6 +234,8 @@ class Journal:
         self.path = backend.journal_path
         self._base = (lineage, serial)
         self._fd: int | None = None
+        self._seal: LineSeal | None = None    # encrypted state: entry lines are sealed
+        self._lines = 0
         self.mutex = threading.RLock()
         self._queue_lock = threading.Lock()
         self._pending: list[tuple[bytes, threading.Event, list[BaseException]]] = []
@@ -238,6 +289,8 @@ class Journal:
             if self._fd is None:
                 self._open()
             assert self._fd is not None
+            if self._seal is not None:
+                data = self._sealed_lines(data)
             atomic.write_all(self._fd, data)
             os.fsync(self._fd)
 
@@ -262,8 +315,15 @@ class Journal:
         """Create the journal whole: header written and flock taken before the file
         appears under its name, so that nobody sees a journal that is not yet live."""
         lineage, serial = self._base
-        header = encode_bytes(Fixed(kind="begin", lineage=lineage, serial=serial),
-                              indent=None) + b"\n"
+        begin: dict[str, Any] = {"kind": "begin", "lineage": lineage, "serial": serial}
+        codec = self._backend.codec
+        stream = codec.stream_key() if codec is not None else None
+        self._seal = None
+        if stream is not None:
+            key, begin["sealed"] = stream
+            self._seal = LineSeal(key, lineage, serial)
+        header = encode_bytes(Fixed(begin), indent=None) + b"\n"
+        self._lines = 1
         tmp = self.path.with_name(f".{self.path.name}.{uuid.uuid4().hex}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC,
                      0o600)
@@ -285,6 +345,14 @@ class Journal:
             tmp.unlink(missing_ok=True)
         atomic.fsync_dir(self.path.parent)    # the file's existence survives a crash too
         self._fd = fd
+
+    def _sealed_lines(self, data: bytes) -> bytes:
+        assert self._seal is not None
+        out = []
+        for line in data.split(b"\n")[:-1]:
+            self._lines += 1
+            out.append(self._seal.seal(line, self._lines) + b"\n")
+        return b"".join(out)
 
     @property
     def live(self) -> bool:

@@ -181,13 +181,13 @@ class FileLocker(Locker):
 class LocalBackend(Backend):
     """State in a local file (see the module docstring for the files beside it)."""
 
-    def __init__(self, path: Path | str, *, codec: object = None, rollback: object = None):
+    def __init__(self, path: Path | str, *, codec: object = None):
         self.path = Path(path)
         self.backup_path = self.path.with_name(self.path.name + ".backup")
         self.lock_path = self.path.with_name(self.path.name + ".lock.info")
         super().__init__(FileStore(self.path), FileLocker(self.lock_path),
                          self.path.with_name(self.path.name + ".journal"),
-                         codec=codec, rollback=rollback)
+                         codec=codec)
 
     def audit_log_path(self) -> Path:
         """Where the audit log of applies to this state goes: `govctl.audit.jsonl`

@@ -175,11 +175,11 @@ class S3Backends(Backends):
         with backend.lock("workspace new"):
             backend.write(State())
 
-    def backend(self, name: str) -> S3Backend:
+    def _make(self, name: str) -> S3Backend:
         return S3Backend(self.settings, self.client, name, self.root_dir, **self.extras)
 
     def delete(self, name: str) -> str | None:
-        backend = self.backend(name)
+        backend = self._make(name)
         kept = None
         try:
             log = backend.audit_store.get()
