@@ -15,6 +15,7 @@ from govctl.config import varfiles
 from govctl.config.loader import load_config
 from govctl.diagnostics import Diagnostic, Severity
 from govctl.state.encryption import EncryptionConfig, load
+from tests.engine.conftest import _reset_provider, ws  # noqa: F401  (the CLI workspace)
 
 PASSPHRASE = "correct horse battery staple"
 OTHER_PASSPHRASE = "a different passphrase, long enough"
