@@ -13,6 +13,7 @@ from govctl.config.evaluate import Options, evaluate_config
 from govctl.config.loader import load_config
 from govctl.config.parallel import validate as parallel_validate
 from govctl.config.schemas import check_schemas
+from govctl.config.settings_checks import settings_diagnostics
 from govctl.diagnostics import Diagnostic, Severity
 from govctl.gcpause import paused
 from govctl.policy.checks import policy_diagnostics
@@ -42,6 +43,7 @@ def _check(directory: Path, parallel: bool) -> list[Diagnostic]:
             diags = diags + evaluate_config(module, {}, Options(validate_only=True)).diagnostics
             diags += check_schemas(module)
             diags += policy_diagnostics(module)
+            diags += settings_diagnostics(module)
     return sorted(diags, key=_position)
 
 

@@ -142,10 +142,11 @@ def _check(root: Path, files: list[ast.File], own: frozenset[str], module_wide: 
         return diags
     result = evaluate_config(module, {}, Options(validate_only=True, own_files=own,
                                                  module_wide=module_wide))
+    from govctl.config.settings_checks import settings_diagnostics
     from govctl.policy.checks import policy_diagnostics
 
     return diags + result.diagnostics + check_schemas(module, own) \
-        + policy_diagnostics(module, own)
+        + policy_diagnostics(module, own) + settings_diagnostics(module, own)
 
 
 def skeleton(f: ast.File) -> Skeleton:
