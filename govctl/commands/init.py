@@ -151,12 +151,14 @@ def _backend(root: m.Module, diags: list[Diagnostic], opts: InitOptions) -> str 
 
     try:
         configured = backends_for(root, initialised=False)
-        prior = None if opts.reconfigure else migrate.previous(root.path, configured)
+        prior = None if opts.reconfigure else migrate.previous(
+            root.path, configured, **configured.extras)
         if prior is not None:
+            prior.accept_plain = True
             if not opts.migrate_state:
                 migrate.check_initialised(root.path, configured)
             print(f"- migrating state from {prior.describe()} to {configured.describe()}")
-            configured.accept_plain = True      # unencrypted state may be encrypted now
+            configured.accept_plain = True      # unencrypted state is being encrypted now
             migrate.copy_all(prior, configured, force=opts.force_copy,
                              report=lambda line: print("  " + line))
         diags += configured.advice()

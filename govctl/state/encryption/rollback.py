@@ -64,8 +64,10 @@ class Rollback:
             f"The state at {where}: serial {serial} is older than serial {high} seen on this "
             f"machine at {when}: the state was rolled back — "
             "replayed by someone who can write the bucket?\n\n"
-            "If an older state was restored on purpose, allow the rollback explicitly for one "
-            f"run. This machine's memory of serials is {self.path}.")])
+            "If an older state was restored on purpose, allow the rollback for one run with "
+            "the global flag -allow-state-rollback (e.g. govctl -allow-state-rollback plan); "
+            f"the next write makes it the new mark. This machine's memory of serials is "
+            f"{self.path}.")])
 
     def record(self, lineage: str, serial: int, *, lower: bool = False) -> None:
         """Remember `serial` if it is the highest seen (or, with `lower`, as the
