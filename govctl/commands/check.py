@@ -41,7 +41,7 @@ def _check(opts: RunOptions, as_json: bool) -> int:
     diags += pdiags
     if _errors(diags):
         raise _Stop(1, diags)
-    state = read_state(backend_for(module))     # never folds a journal into the file
+    state = read_state(backend_for(module, values))    # never folds a journal into the file
     providers = _providers(module)
     opts.mode = "normal"
     the_plan, mdiags = _make_plan(opts, module, values, state, providers)

@@ -111,7 +111,7 @@ def build_report(opts: DriftOptions, run_opts: RunOptions | None = None,
     run_opts = run_opts or RunOptions(directory=opts.directory, vars=opts.vars, lock=False,
                                       parallelism=opts.parallelism, colour=opts.colour)
     module, values, diags = _load(run_opts)
-    state = read_state(backend_for(module))
+    state = read_state(backend_for(module, values))
     providers = _providers(module)       # configured once, for the plan and discovery
     plan, pdiags = _make_plan(run_opts, module, values, state, providers)
     diags = diags + pdiags

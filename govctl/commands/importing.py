@@ -107,7 +107,7 @@ def _import(opts: RunOptions, module: m.Module, values: dict[str, InputValue],
     if any(d.severity is Severity.ERROR for d in gdiags):
         return gdiags
     deps = sorted(resource_dependencies(graph).get(addr.config_node, ()))
-    backend = backend_for(module)
+    backend = backend_for(module, values)
     with _locked(backend, "import", opts):
         state = backend.read()
         if state.instance(addr) is not None:
