@@ -354,23 +354,29 @@ def _state_backend(directory: Path, state_path: Path | None,
     from govctl.render.diagnostics import print_diagnostics
     from govctl.state.backends import LocalBackends
 
-    try:
-        default = LocalBackends(directory.resolve() / "govctl.tfstate").current(
-            directory.resolve())
-    except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics, colour=colour)
-        return None
+    def local_default() -> object | None:
+        """The fallback when the configuration's backend is unknown."""
+        try:
+            return LocalBackends(directory.resolve() / "govctl.tfstate").current(
+                directory.resolve())
+        except DiagnosticError as exc:
+            print_diagnostics(exc.diagnostics, colour=colour)
+            return None
+
     try:
         module, diags = load_config(directory, allow_empty=True)
     except (DiagnosticError, OSError):
-        return default
+        return local_default()
     if module.settings.backend_type is None and any(d.severity is Severity.ERROR
                                                     for d in diags):
+        default = local_default()
+        if default is None:
+            return None
         print_diagnostics([warning(
             "Configuration not loaded",
             f"The configuration in {directory} has errors (govctl validate shows them), so "
-            f"its backend settings are unknown: using the state file {default.where}.")],
-            colour=colour)
+            f"its backend settings are unknown: using the state file "
+            f"{default.where}.")], colour=colour)  # type: ignore[attr-defined]
         return default
     try:
         return backend_for(module)

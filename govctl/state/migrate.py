@@ -105,8 +105,8 @@ def copy_all(prior: Backends, target: Backends, *, force: bool = False,
         src = prior.backend(name)
         if not src.exists():
             continue
-        if not target.exists(name):
-            target.create(name)
+        if target.kind == "local" and not target.exists(name):
+            target.create(name)         # its directory; an S3 object appears on the write
         dst = target.backend(name)
         with src.lock("migrate state"), dst.lock("migrate state"):
             state = src.read()
