@@ -108,6 +108,10 @@ class _Failed(Exception):
     """A change failed after its provider call succeeded (a postcondition)."""
 
 
+class _NotStarted(Exception):
+    """An interrupt came while the change waited for its turn to call the provider."""
+
+
 class Applier:
     """The evaluator hook for the apply pass, and the executor of changes."""
 
@@ -119,7 +123,14 @@ class Applier:
         self.state = state
         self.journal = journal
         self.providers = providers
-        self.pool = ThreadPoolExecutor(max_workers=max(1, parallelism))
+        # `parallelism` bounds the provider calls in flight (`calls`), not the
+        # threads: after its call a change still records its object durably and
+        # reports it, and holding one of the N slots through that wait (and the
+        # interpreter lock it needs back) left slots idle while changes were
+        # ready. Twice as many threads keep N calls going.
+        self.calls = threading.BoundedSemaphore(max(1, parallelism))
+        self.pool = ThreadPoolExecutor(max_workers=2 * max(1, parallelism),
+                                       thread_name_prefix="govctl-apply")
         self.futures: dict[InstanceAddr, Future[Value]] = {}
         self.by_node: dict[str, list[InstanceAddr]] = {}   # config node -> submitted
         self.result = ApplyResult()
@@ -213,7 +224,9 @@ class Applier:
             if has_unknown(config):
                 return V.unknown()
             try:
-                return from_provider(schema, provider.read_data(res.type, config))
+                with self.calls:
+                    data = provider.read_data(res.type, config)
+                return from_provider(schema, data)
             except Exception as exc:  # a provider bug too: see _message
                 self._fail(change or Change(addr, Action.READ, "", None, None), _message(exc))
                 return V.unknown()
@@ -270,7 +283,7 @@ class Applier:
         assert provider is not None
         t = res.type
         addr = change.addr
-        self.on_event("start", change, "")
+        call = _Calls(self, change)
         # a second object cannot be held while one already is (a recovered
         # instance whose deposed object is still there): replace in place then
         cbd = change.action is Action.REPLACE and change.create_before_destroy \
@@ -279,16 +292,17 @@ class Applier:
             prior = change.before
             if change.action is Action.REPLACE:
                 if not cbd and addr not in self.destroyed:
-                    provider.apply(t, prior, None)
+                    call(provider.apply, t, prior, None)
                     self._gone(addr)
                 prior = None
             planned = _still_planned(change, prior, proposed, schema)
             if planned is None:
-                planned = provider.plan(t, prior, proposed).planned
-            if prior is None:
-                self._journal({"kind": "intent", "addr": str(addr),
-                               "provider": change.provider, "type": t, "planned": planned})
-            new = provider.apply(t, prior, planned)
+                planned = call(provider.plan, t, prior, proposed).planned
+            # the intent goes to the journal in the call's slot, just before it: an
+            # apply that dies leaves at most `parallelism` of them, as many as calls
+            intent = {"kind": "intent", "addr": str(addr), "provider": change.provider,
+                      "type": t, "planned": planned} if prior is None else None
+            new = call(provider.apply, t, prior, planned, journal_first=intent)
             if new is None:
                 raise ProviderError(f"the provider returned no object for {addr}")
             if cbd:
@@ -309,6 +323,8 @@ class Applier:
                     self.result.diagnostics.append(error("Resource postcondition failed",
                                                          f"{addr}: {message}", rng))
                 raise _Failed(f"Resource postcondition failed: {message}")
+        except _NotStarted:
+            raise DependencyFailed("interrupted") from None
         except (ProviderError, _Failed) as exc:
             self._fail(change, exc.message if isinstance(exc, ProviderError) else str(exc),
                        where(res, exc))
@@ -336,10 +352,13 @@ class Applier:
         if provider is None:
             self._fail(shown, f"provider {change.provider} is not available")
             return
-        if replaced is None:
-            self.on_event("start", change, "")
         try:
-            provider.apply(change.type, change.before, None)
+            with self.calls:
+                if self.stop.is_set():
+                    return
+                if replaced is None:
+                    self.on_event("start", change, "")
+                provider.apply(change.type, change.before, None)
         except Exception as exc:  # a provider bug too: see _message
             what = "the new object was created, but destroying the old one failed: " \
                 if replaced is not None else ""
@@ -535,7 +554,10 @@ class Applier:
         try:
             if provider is None:
                 raise ProviderError(f"provider {change.provider} is not available")
-            provider.apply(change.type, change.before, None)
+            with self.calls:
+                if self.stop.is_set():
+                    return
+                provider.apply(change.type, change.before, None)
         except Exception as exc:  # a provider bug too: see _message
             with self.lock:
                 self.destroy_failed.add(change.addr)
@@ -544,6 +566,31 @@ class Applier:
         self._gone(change.addr)
         with self.lock:
             self.destroyed.add(change.addr)
+
+
+class _Calls:
+    """One change's provider calls, each in one of the applier's `parallelism`
+    slots. Before its first call a change has done nothing: an interrupt then
+    stops it (_NotStarted), while a change already under way makes all its
+    calls (a replacement is not left half done)."""
+
+    def __init__(self, applier: Applier, change: Change):
+        self.applier = applier
+        self.change = change
+        self.started = False
+
+    def __call__(self, fn: Callable[..., Any], *args: Any,
+                 journal_first: dict[str, Any] | None = None) -> Any:
+        """fn(*args) in a slot; `journal_first` is recorded durably before it."""
+        with self.applier.calls:
+            if not self.started:
+                if self.applier.stop.is_set():
+                    raise _NotStarted
+                self.started = True
+                self.applier.on_event("start", self.change, "")
+            if journal_first is not None:
+                self.applier._journal(journal_first)
+            return fn(*args)
 
 
 def _postconditions(me: ModuleEval, inst: Instance) -> list[_Check]:

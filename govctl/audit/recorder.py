@@ -44,7 +44,11 @@ def sensitive_names(plan: Any, state: Any, providers: Any) -> dict[str, set[str]
     from govctl.plugins.schema import schema_from_model
 
     out: dict[str, set[str]] = {}
-    installed = getattr(providers, "installed", None) or {}
+    # not `or {}`: the truth of a LazyInstalled is its length, which imports
+    # every installed provider (the AWS one costs ~0.3 s) to count them
+    installed = getattr(providers, "installed", None)
+    if installed is None:
+        installed = {}
     for c in [*plan.changes, *plan.drift]:
         names: set[str] = set()
         inst = state.instance(c.addr)

@@ -116,17 +116,17 @@ class World:
     def get(self, type_: str, id_: str) -> Obj | None:
         with self.transaction() as store:
             obj = store.get(type_, {}).get(id_)
-            return copy.deepcopy(obj) if obj is not None else None
+            return _clone(obj) if obj is not None else None
 
     def put(self, type_: str, obj: Mapping[str, Any]) -> Obj:
         """Store `obj` (replacing the one with its id); an id is made from the
         name when it has none."""
-        new = copy.deepcopy(dict(obj))
+        new = _clone(dict(obj))
         if not new.get("id"):
             new["id"] = object_id(type_, str(new.get("name")))
         with self.transaction(write=True) as store:
             store.setdefault(type_, {})[new["id"]] = new
-        return copy.deepcopy(new)
+        return _clone(new)
 
     def create(self, type_: str, obj: Obj) -> Obj:
         """Store a new object; names are unique per type, as in a real cloud."""
@@ -136,7 +136,7 @@ class World:
                 if other.get("name") == obj.get("name"):
                     raise ProviderError(f'a {type_} named "{obj.get("name")}" already exists '
                                         f'(id {other.get("id")})', attribute="name")
-            objects[obj["id"]] = copy.deepcopy(obj)
+            objects[obj["id"]] = _clone(obj)
         return obj
 
     def delete(self, type_: str, id_: str) -> bool:
@@ -145,7 +145,7 @@ class World:
 
     def objects(self, type_: str) -> Objects:
         with self.transaction() as store:
-            return [copy.deepcopy(o) for _, o in sorted(store.get(type_, {}).items())]
+            return [_clone(o) for _, o in sorted(store.get(type_, {}).items())]
 
     def find(self, type_: str, name: str) -> Obj | None:
         return next((o for o in self.objects(type_) if o.get("name") == name), None)
@@ -161,6 +161,9 @@ class World:
 
 _MEMORY: Store = {}
 _MEMORY_LOCK = threading.RLock()
+# type -> name -> ids of the objects of that name; None after any write but a
+# create, rebuilt by the next create (see MemoryWorld.create)
+_NAMES: dict[str, dict[Any, set[str]]] | None = None
 
 
 class MemoryWorld(World):
@@ -168,8 +171,35 @@ class MemoryWorld(World):
 
     @contextlib.contextmanager
     def transaction(self, write: bool = False) -> Iterator[Store]:
+        global _NAMES
         with _MEMORY_LOCK:
+            if write:
+                _NAMES = None
             yield _MEMORY
+
+    def create(self, type_: str, obj: Obj) -> Obj:
+        """World.create with the names looked up in an index: checking a new name
+        against every object of its type made an apply of N creates O(N^2)
+        (seconds at 10,000 objects)."""
+        global _NAMES
+        with _MEMORY_LOCK:
+            if _NAMES is None:
+                _NAMES = {}
+                for t, objects in _MEMORY.items():
+                    for id_, o in objects.items():
+                        _NAMES.setdefault(t, {}).setdefault(o.get("name"), set()).add(id_)
+            named = _NAMES.setdefault(type_, {}).setdefault(obj.get("name"), set())
+            objects = _MEMORY.setdefault(type_, {})
+            if named:
+                other = objects[min(named)]
+                raise ProviderError(f'a {type_} named "{obj.get("name")}" already exists '
+                                    f'(id {other.get("id")})', attribute="name")
+            replaced = objects.get(obj["id"])
+            if replaced is not None:        # put() gave another name this id
+                _NAMES[type_].get(replaced.get("name"), set()).discard(obj["id"])
+            objects[obj["id"]] = _clone(obj)
+            named.add(obj["id"])
+        return obj
 
 
 class FileWorld(World):
@@ -221,6 +251,19 @@ class FileWorld(World):
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _clone(value: Any) -> Any:
+    """A deep copy of JSON-like data (what objects hold): containers are copied,
+    immutable leaves shared. copy.deepcopy's generality cost more than the
+    provider's own work per call."""
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clone(v) for v in value]
+    if value is None or value is UNKNOWN or isinstance(value, str | int | float):
+        return value
+    return copy.deepcopy(value)
 
 
 def world(path: str | os.PathLike[str] | None = None) -> World:
@@ -321,6 +364,7 @@ class InMemoryProvider(Provider):
     _rules: ClassVar[list[Rule]] = []
     _env: ClassVar[tuple[str, list[Rule]] | None] = None
     _lock: ClassVar[threading.Lock] = threading.Lock()
+    _wire: ClassVar[list[int]] = [0, 0]     # calls on the wire now, and the most at once
 
     def __init__(self, storage: str | os.PathLike[str] | None = None,
                  latency_ms: float = 0) -> None:
@@ -347,12 +391,33 @@ class InMemoryProvider(Provider):
             cls._rules.clear()
             cls.calls.clear()
             cls._env = None
+            cls._wire[:] = [0, 0]
         MemoryWorld().clear()
+
+    @classmethod
+    def peak_concurrency(cls) -> int:
+        """The most calls that were on the wire at once (waiting out latency_ms or
+        an injected delay) since reset(): what -parallelism must bound."""
+        with cls._lock:
+            return cls._wire[1]
+
+    @contextlib.contextmanager
+    def _on_the_wire(self) -> Iterator[None]:
+        wire = type(self)._wire
+        with self._lock:
+            wire[0] += 1
+            wire[1] = max(wire[1], wire[0])
+        try:
+            yield
+        finally:
+            with self._lock:
+                wire[0] -= 1
 
     def _enter(self, call: str, type_: str | None, name: Any, *also: str) -> bool:
         """Log the call, apply latency and injected rules; True: kill after the effect."""
         if self.latency and call in _REMOTE_CALLS:
-            time.sleep(self.latency)
+            with self._on_the_wire():
+                time.sleep(self.latency)
         name = name if isinstance(name, str) else None
         names = frozenset((call, *also))
         with self._lock:
@@ -360,9 +425,10 @@ class InMemoryProvider(Provider):
             fired = [r for r in [*self._rules, *self._env_rules()]
                      if r.hit(names, type_, name)]
         kill = False
-        for rule in fired:
-            if rule.delay:
-                time.sleep(rule.delay)
+        delay = sum(rule.delay for rule in fired)
+        if delay:
+            with self._on_the_wire():
+                time.sleep(delay)
         for rule in fired:
             if rule.action == "error":
                 what = " ".join(str(p) for p in (also[0] if also else call, type_, name) if p)
@@ -395,7 +461,7 @@ class InMemoryProvider(Provider):
         if extra:
             raise ProviderError(f"{type_} has no attribute {', '.join(sorted(extra))}",
                                 attribute=sorted(extra)[0])
-        return {n: copy.deepcopy(data.get(n)) for n in schema.attributes}
+        return {n: _clone(data.get(n)) for n in schema.attributes}
 
     def _computed(self, type_: str) -> set[str]:
         schema = schema_from_model(self._model(type_))
@@ -488,7 +554,7 @@ class InMemoryProvider(Provider):
                 result = self._update(type_, prior, obj)
         if kill:
             _die()
-        return copy.deepcopy(result)
+        return result       # the caller's own: create and put keep a copy of their own
 
     def _update(self, type_: str, prior: Obj, obj: Obj) -> Obj:
         current = self.world.get(type_, prior.get("id") or "")
