@@ -1,5 +1,3 @@
-import sys
+from govctl.cli import run
 
-from govctl.cli import main
-
-sys.exit(main())
+run()

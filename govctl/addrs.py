@@ -107,8 +107,11 @@ def _key(token: str) -> Key:
     return int(inner) if inner.isdigit() else json.loads(inner)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_instance(text: str) -> InstanceAddr:
-    """`[module.NAME[KEY].]...[data.]TYPE.NAME[KEY]` -> InstanceAddr."""
+    """`[module.NAME[KEY].]...[data.]TYPE.NAME[KEY]` -> InstanceAddr. Cached:
+    an apply parses each address several times (journal checks, the fold), and
+    the result is immutable."""
     toks = _tokens(text.strip())
     module: list[tuple[str, Key]] = []
     i = 0

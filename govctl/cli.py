@@ -575,5 +575,29 @@ def _dispatch(args: argparse.Namespace, colour: bool | None) -> int:
     return 1
 
 
+def run() -> None:
+    """The `govctl` command: main(), then exit without tearing the heap down.
+    A run ends holding its whole configuration, plan and state in memory;
+    freeing it object by object took 0.1-0.15 s after a 1,000-resource apply
+    for nothing, since the process is about to end. Output is flushed first,
+    and every file govctl writes is already fsynced and closed by then."""
+    import os
+
+    try:
+        code = main()
+    except SystemExit as exc:       # argparse's usage errors and --help
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        code = 130
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -390,6 +390,11 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
         opts.directory = Path(the_plan.config_dir)
     module, _, _ = _load(opts)
     values = {k: InputValue(from_python(v), None, "plan file") for k, v in variables.items()}
+    cfg = encryption_of(module, values)
+    if cfg is not None:
+        from govctl.state.encryption.files import check_plain
+
+        check_plain(data, str(opts.plan_file), cfg.plan)
     backend = backend_for(module, values)
     with _locked(backend, "apply", opts):
         state = backend.read()

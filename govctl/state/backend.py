@@ -277,11 +277,15 @@ class Backend:
         written. Raises ValueError for a journal of another state."""
         journal = self._journal
         with journal.mutex if journal else contextlib.nullcontext():
-            header, entries = read_journal(self.journal_path, self.codec)
-            if header is not None and (header.lineage, header.serial) != (state.lineage,
-                                                                          state.serial):
-                raise ValueError(f"the journal applies to serial {header.serial} of lineage "
-                                 f"{header.lineage}, not to serial {state.serial} of "
+            own = journal.entries() if journal is not None else None
+            if own is not None:         # this run's open journal: no need to re-read it
+                base, entries = own
+            else:
+                header, entries = read_journal(self.journal_path, self.codec)
+                base = (header.lineage, header.serial) if header is not None else None
+            if base is not None and base != (state.lineage, state.serial):
+                raise ValueError(f"the journal applies to serial {base[1]} of lineage "
+                                 f"{base[0]}, not to serial {state.serial} of "
                                  f"{state.lineage}")
             folded = apply_entries(state.copy(), entries)
             self.write(folded)

@@ -38,11 +38,25 @@ def plan_codec_for(directory: Path) -> Any:
 
 def open_plan(data: bytes, where: str, directory: Path) -> bytes:
     """The plaintext of plan file bytes `data`: opened with the configuration's
-    plan codec, refused when sealed and nothing is configured to open it."""
+    plan codec, refused when sealed and nothing is configured to open it. An
+    unencrypted plan is returned as it is without loading the configuration
+    (apply loads it anyway, and refuses such a plan there: `check_plain`)."""
     from govctl.state.encryption.codec import refuse_sealed
+    from govctl.state.encryption.envelope import is_sealed
 
+    if not is_sealed(data):
+        return data
     codec = plan_codec_for(directory)
     if codec is None:
         return refuse_sealed(data, where)
     plain: bytes = codec.open(data, where=where)
     return plain
+
+
+def check_plain(data: bytes, where: str, codec: Any) -> None:
+    """Refuse an unencrypted plan file when the configuration encrypts plans and
+    reads no unencrypted ones (a plan swapped for a forged plain one)."""
+    from govctl.state.encryption.envelope import is_sealed
+
+    if codec is not None and not is_sealed(data):
+        codec.open(data, where=where)       # raises unless a method is `unencrypted`

@@ -196,3 +196,16 @@ def test_an_encrypted_state_without_configuration_is_refused(ws: Workspace) -> N
     code, _, err = ws.plan()
     assert code == 1
     assert "encrypt" in err.lower()
+
+
+def test_an_unencrypted_plan_is_refused_when_plans_are_encrypted(ws: Workspace) -> None:
+    from govctl.plan import planfile
+
+    configure(ws)
+    path = ws.root / "p.plan"
+    assert ws.plan("-out", str(path))[0] == 0
+    # the sealed plan swapped for its plaintext (a forged plan would look the same)
+    path.write_bytes(planfile.plaintext(path.read_bytes(), path, ws.root))
+    code, _, err = ws.run("apply", "-no-color", str(path))
+    assert code == 1 and "Unencrypted plan refused" in err, err
+    assert not (ws.root / "govctl.tfstate").exists()
