@@ -574,7 +574,8 @@ def same_object(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a == b
 
 
-def resolve_intents(state: State, providers: ProviderSet) -> tuple[
+def resolve_intents(state: State, providers: ProviderSet,
+                    in_scope: Callable[[InstanceAddr], bool] = lambda _: True) -> tuple[
         set[InstanceAddr], list[Change], list[str], list[Diagnostic]]:
     """Settle every intent in `state` (a copy: changed in place) by asking its
     provider whether the create it records happened.
@@ -586,6 +587,11 @@ def resolve_intents(state: State, providers: ProviderSet) -> tuple[
     instance and the one in state is deposed, planned for deletion. An intent
     whose provider cannot answer is kept (and reported): forgetting it could
     leave an object nobody knows of.
+
+    A replacement cut short outside `in_scope` (-target, -exclude) is left as
+    it is, intent included: deleting the old object is out of scope, and
+    recording the new one without deleting the old would forget it. The next
+    plan that includes the address finishes it.
 
     Returns (recovered addresses, deposed deletes, intents settled without
     finding anything new, diagnostics).
@@ -613,8 +619,11 @@ def resolve_intents(state: State, providers: ProviderSet) -> tuple[
                                f"Looking for the object a previous run started creating "
                                f"failed: {_message(exc)}"))
             continue
-        state.settle(text)
         current = state.instance(addr)
+        if (found is not None and current is not None and not in_scope(addr)
+                and not same_object(current.attributes, found)):
+            continue
+        state.settle(text)
         if found is None or (current is not None and same_object(current.attributes, found)):
             settled.append(text)
             continue
@@ -761,11 +770,10 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
         state, plan.drift, rdiags = refresh(state, providers, opts.parallelism,
                                             opts.on_refresh)
         diags += rdiags
-    repairs.recovered, repairs.deposed, plan.settled, idiags = resolve_intents(state,
-                                                                                providers)
-    diags += idiags
     if opts.mode == "refresh-only":
-        return plan, diags
+        repairs.recovered, repairs.deposed, plan.settled, idiags = resolve_intents(
+            state, providers)
+        return plan, diags + idiags
     from govctl.graph import build, resource_dependencies
 
     graph, gdiags = build(root)
@@ -777,6 +785,11 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     diags += sdiags
     if _errors(diags):
         return plan, diags
+    in_scope = (lambda a: a in scope) if opts.mode != "destroy" else \
+        (lambda a: scope.orphan(a) or not scope.active)
+    repairs.recovered, repairs.deposed, plan.settled, idiags = resolve_intents(
+        state, providers, in_scope)
+    diags += idiags
     if opts.mode == "destroy":
         plan.changes = _destroy_all(state, repairs, scope, providers)
         diags += [_prevented(c.addr) for c in plan.changes
@@ -822,8 +835,8 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     for c in planner.changes.values():
         if c.action is not Action.DELETE:
             c.dependencies = sorted(deps.get(c.addr.config_node, ()))
-    # deposed objects go whatever the scope: they are the unfinished half of a
-    # replacement, and the instance's own entry cannot be written until they are
+    # deposed objects are in scope (resolve_intents left the others alone): they
+    # are the unfinished half of a replacement, whose new object is recorded now
     plan.changes = sorted([*planner.changes.values(), *repairs.deposed],
                           key=lambda c: (c.addr, c.deposed))
     plan.outputs = _outputs(prior, result)
@@ -891,7 +904,7 @@ def _destroy_all(state: State, repairs: Repairs, scope: Targeting,
                       moved_from=repairs.moved.get(a), recovered=a in repairs.recovered)
                for a, rs, i in instances
                if a in chosen or a in repairs.recovered or a in repairs.moved]
-    changes += repairs.deposed     # whatever the scope: see make_plan
+    changes += repairs.deposed     # in scope: see resolve_intents
     return sorted(changes, key=lambda c: (c.addr, c.deposed))
 
 

@@ -342,3 +342,26 @@ def test_saved_plans_carry_the_repairs(ws, tmp_path):
     assert code == 0, err + out
     assert ws.addresses() == ["mem_object.o1", "mem_object.o2"]
     assert sorted(o["name"] for o in ws.world.list("mem_object")) == ["o1", "o2"]
+
+
+def test_a_deposed_object_outside_the_targets_is_left_for_a_later_plan(ws, monkeypatch):
+    ws.write(REPLACE % ("one", "true") + 'resource "mem_object" "other" {\n  name = "other"\n}\n')
+    assert ws.apply()[0] == 0
+    ws.write(REPLACE % ("two", "true") + 'resource "mem_object" "other" {\n  name = "other"\n}\n')
+    InMemoryProvider.inject(call="delete", name="one", error="one is still in use")
+    assert ws.apply()[0] == 1                 # two made, one still there: deposed
+    InMemoryProvider.reset()
+    ws.write(REPLACE % ("two", "true") + 'resource "mem_object" "other" {\n  name = "other"\n'
+             '  value = "changed"\n}\n')
+    plans = capture_plans(monkeypatch)
+    code, out, err = ws.apply("-target=mem_object.other")
+    assert code == 0, err
+    assert not [c for c in plans[0].changes if c.deposed]
+    # nothing outside the target was touched, and nothing was forgotten
+    assert sorted(o["name"] for o in ws.world.list("mem_object")) == ["one", "other", "two"]
+    assert [i["planned"]["name"] for i in ws.state()["intents"]] == ["two"]
+    code, out, err = ws.apply()
+    assert code == 0, err
+    assert sorted(o["name"] for o in ws.world.list("mem_object")) == ["other", "two"]
+    assert ws.state()["intents"] == []
+    assert "No changes." in ws.plan()[1]
