@@ -561,8 +561,22 @@ class ModuleEval:
                             raddr.instance(key))
             if self.opts.planner is not None:
                 inst.value = self.opts.planner.instance(self, inst)
+                if getattr(self.opts.planner, "plans_postconditions", False):
+                    self._plan_postconditions(res, extra, inst.value)
             out.append(inst)
         return out
+
+    def _plan_postconditions(self, res: m.Resource, extra: Mapping[str, Value],
+                             planned: Value | None) -> None:
+        """Terraform checks a postcondition at plan time too, with `self` the
+        planned object, when that decides it: a condition on values known
+        before apply fails the plan rather than the apply, after the object was
+        made. What depends on values known only after apply waits for apply."""
+        if planned is None:
+            return
+        with_self = {**extra, "self": planned}
+        for post in res.lifecycle.postconditions:
+            self.body.check_condition(post, with_self, "Resource postcondition failed")
 
     def _check_postcondition_refs(self, res: m.Resource, extra: Mapping[str, Value]) -> None:
         """Postconditions run after apply (self is the new object): check their

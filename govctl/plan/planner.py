@@ -208,6 +208,9 @@ class Repairs:
 class Planner:
     """The InstancePlanner hook for the evaluator, collecting Changes."""
 
+    #: check postconditions against planned objects (apply checks the made ones)
+    plans_postconditions = True
+
     def __init__(self, root: m.Module, state: State, providers: ProviderSet,
                  opts: PlanOptions, scope: Targeting | None = None,
                  repairs: Repairs | None = None):

@@ -147,3 +147,40 @@ def test_failed_postcondition_stops_dependents(ws):
     # the object exists, so it is in state; its dependent was not made
     assert ws.addresses() == ["mem_object.alone", "mem_object.checked"]
     assert ws.world.find("mem_object", "after") is None
+
+
+KNOWN_POST = """
+resource "mem_object" "checked" {
+  name  = "checked"
+  value = "%s"
+  lifecycle {
+    postcondition {
+      condition     = self.value != "bad"
+      error_message = "The value of ${self.name} is bad."
+    }
+  }
+}
+resource "mem_object" "alone" {
+  name = "alone"
+}
+"""
+
+
+def test_a_postcondition_decided_by_planned_values_fails_the_plan(ws):
+    ws.write(KNOWN_POST % "bad")
+    code, _out, err = ws.plan()
+    assert code == 1
+    assert "Resource postcondition failed" in err and "The value of checked is bad." in err
+    assert "main.hcl line" in err
+    code, _out, err = ws.apply()
+    assert code == 1
+    assert ws.world.list("mem_object") == []        # nothing was made
+
+
+def test_a_postcondition_on_an_existing_object_is_checked_at_plan(ws):
+    ws.write(KNOWN_POST % "good")
+    assert ws.apply()[0] == 0
+    ws.write(KNOWN_POST % "bad")
+    code, _out, err = ws.plan()
+    assert code == 1 and "The value of checked is bad." in err
+    assert ws.world.find("mem_object", "checked")["value"] == "good"
