@@ -53,6 +53,9 @@ class Backend:
         self.accept_plain = False       # read unencrypted state (init -migrate-state)
         self._held: LockInfo | None = None
         self._base: tuple[str, int] | None = None
+        # (lineage, serial, version) of the stored state this backend last read or
+        # wrote: a write of that state's successor must replace exactly that version
+        self._seen: tuple[str, int, str] | None = None
         self._journal: Journal | None = None
 
     @property
@@ -76,18 +79,21 @@ class Backend:
         except StorageError as exc:
             raise DiagnosticError([error("Cannot read the state", str(exc))]) from None
 
-    def _put(self, data: bytes, expect: str | None) -> None:
+    def _put(self, data: bytes, expect: str | None) -> str:
         try:
-            self.store.put(data, expect)
+            return self.store.put(data, expect)
         except Conflict:
-            raise DiagnosticError([error(
-                "State changed since it was read",
-                f"{self.where} was written by another run between this run's read and its "
-                "write (the stored version is not the one read), so this write was refused "
-                "rather than lose that run's changes. Run again to plan from the current "
-                "state.")]) from None
+            raise self._changed() from None
         except StorageError as exc:
             raise DiagnosticError([error("Failed to write the state", str(exc))]) from None
+
+    def _changed(self) -> DiagnosticError:
+        return DiagnosticError([error(
+            "State changed since it was read",
+            f"{self.where} was written by another run between this run's read and its "
+            "write (the stored version is not the one read), so this write was refused "
+            "rather than lose that run's changes. Run again to plan from the current "
+            "state.")])
 
     def _plain(self, blob: Blob) -> bytes:
         """The state bytes of `blob`, opened by the codec (which refuses an older
@@ -110,7 +116,8 @@ class Backend:
 
     def _store(self, plain: bytes, state: State, expect: str | None) -> None:
         """Seal and put; the rollback memory learns the serial once it is stored."""
-        self._put(self._sealed(plain, state), expect)
+        version = self._put(self._sealed(plain, state), expect)
+        self._seen = (state.lineage, state.serial, version)
         if self.codec is not None:
             self.codec.record_written(state.lineage, state.serial)
 
@@ -118,7 +125,9 @@ class Backend:
         blob = self._get()
         if blob is None:
             return None, None
-        return statefile.loads(self._plain(blob), self.where), blob
+        state = statefile.loads(self._plain(blob), self.where)
+        self._seen = (state.lineage, state.serial, blob.version)
+        return state, blob
 
     # --- reading ---------------------------------------------------------------
     def read(self) -> State:
@@ -160,7 +169,13 @@ class Backend:
         journal = self._journal
         with journal.mutex if journal else contextlib.nullcontext():
             current = self._get()
+            read_as = (state.lineage, state.serial)
             data = self._encode_successor(state, current)
+            seen = self._seen
+            if data is not None and seen is not None and seen[:2] == read_as and (
+                    current is None or current.version != seen[2]):
+                state.serial = read_as[1]
+                raise self._changed()   # If-Match on the version read, in effect
             if data is not None:
                 self._store(data, state, current.version if current else None)
             self._remove_journal()

@@ -354,13 +354,13 @@ def test_a_deposed_object_outside_the_targets_is_left_for_a_later_plan(ws, monke
     ws.write(REPLACE % ("two", "true") + 'resource "mem_object" "other" {\n  name = "other"\n'
              '  value = "changed"\n}\n')
     plans = capture_plans(monkeypatch)
-    code, out, err = ws.apply("-target=mem_object.other")
+    code, _, err = ws.apply("-target=mem_object.other")
     assert code == 0, err
     assert not [c for c in plans[0].changes if c.deposed]
     # nothing outside the target was touched, and nothing was forgotten
     assert sorted(o["name"] for o in ws.world.list("mem_object")) == ["one", "other", "two"]
     assert [i["planned"]["name"] for i in ws.state()["intents"]] == ["two"]
-    code, out, err = ws.apply()
+    code, _, err = ws.apply()
     assert code == 0, err
     assert sorted(o["name"] for o in ws.world.list("mem_object")) == ["other", "two"]
     assert ws.state()["intents"] == []

@@ -487,3 +487,23 @@ def test_backend_credentials_are_never_written_or_printed(project: Project) -> N
             assert secret.encode() not in path.read_bytes(), path
     for key in p.object_keys():
         assert secret.encode() not in (p.body(key) or b""), key
+
+
+def test_a_write_replaces_only_the_version_it_read(project: Project) -> None:
+    """If-Match on the version last seen: someone puts another state of the same
+    serial back in the bucket (an old copy restored by hand, say) after this
+    run read it; the serial alone cannot tell, the version can."""
+    p = project
+    first = applied_state(p)
+    state = first.read()
+    stored = p.body()
+    assert stored is not None
+    doc = json.loads(stored)
+    doc["outputs"] = {"restored": {"value": "by hand", "type": "string"}}
+    p.put(KEY, json.dumps(doc).encode())          # same lineage and serial, another version
+    replaced = p.body()
+    state.outputs["mine"] = OutputState("lost?", "string")
+    with pytest.raises(DiagnosticError) as exc:
+        first.write(state)
+    assert "State changed since it was read" in rendered(exc.value)
+    assert p.body() == replaced
