@@ -52,6 +52,7 @@ class Backend(Locking):
         # (lineage, serial, version) of the stored state this backend last read or
         # wrote: a write of that state's successor must replace exactly that version
         self._seen: tuple[str, int, str] | None = None
+        self._seen_plain: bytes | None = None   # its plaintext: no second GET or decrypt
         self._journal: Journal | None = None
 
     @property
@@ -74,6 +75,27 @@ class Backend(Locking):
             return self.store.get()
         except StorageError as exc:
             raise DiagnosticError([error("Cannot read the state", str(exc))]) from None
+
+    def _version(self) -> str | None:
+        try:
+            return self.store.version()
+        except StorageError as exc:
+            raise DiagnosticError([error("Cannot read the state", str(exc))]) from None
+
+    def _stored(self) -> tuple[str | None, bytes | None]:
+        """(version, plaintext) of what is stored now. When it is the version
+        this backend last read or wrote, the plaintext kept then is used: one
+        HEAD instead of a GET and, for an encrypted state, a key service call."""
+        version = self._version()
+        if version is None:
+            return None, None
+        if self._seen is not None and self._seen[2] == version and \
+                self._seen_plain is not None:
+            return version, self._seen_plain
+        blob = self._get()
+        if blob is None:
+            return None, None
+        return blob.version, self._plain(blob)
 
     def _put(self, data: bytes, expect: str | None) -> str:
         try:
@@ -113,7 +135,7 @@ class Backend(Locking):
     def _store(self, plain: bytes, state: State, expect: str | None) -> None:
         """Seal and put; the rollback memory learns the serial once it is stored."""
         version = self._put(self._sealed(plain, state), expect)
-        self._seen = (state.lineage, state.serial, version)
+        self._seen, self._seen_plain = (state.lineage, state.serial, version), plain
         if self.codec is not None:
             self.codec.record_written(state.lineage, state.serial)
 
@@ -121,8 +143,9 @@ class Backend(Locking):
         blob = self._get()
         if blob is None:
             return None, None
-        state = statefile.loads(self._plain(blob), self.where)
-        self._seen = (state.lineage, state.serial, blob.version)
+        plain = self._plain(blob)
+        state = statefile.loads(plain, self.where)
+        self._seen, self._seen_plain = (state.lineage, state.serial, blob.version), plain
         return state, blob
 
     # --- reading ---------------------------------------------------------------
@@ -164,55 +187,54 @@ class Backend(Locking):
                 "now would lose them. Wait for it to finish (and keep the state lock on).")])
         journal = self._journal
         with journal.mutex if journal else contextlib.nullcontext():
-            current = self._get()
+            version, old = self._stored()
             read_as = (state.lineage, state.serial)
-            data = self._encode_successor(state, current)
+            data = self._encode_successor(state, old)
             seen = self._seen
-            if data is not None and seen is not None and seen[:2] == read_as and (
-                    current is None or current.version != seen[2]):
+            if data is not None and seen is not None and seen[:2] == read_as and \
+                    version != seen[2]:
                 state.serial = read_as[1]
                 raise self._changed()   # If-Match on the version read, in effect
             if data is not None:
-                self._store(data, state, current.version if current else None)
+                self._store(data, state, version)
             self._remove_journal()
             self._after_write(state)
 
     def rewrite(self, state: State) -> None:
         """Store `state` as the next serial even when its content is unchanged:
         `state rekey`, which re-encrypts with the current key."""
-        current = self._get()
-        old = statefile.loads(self._plain(current), self.where) if current else None
+        version, plain = self._stored()
+        old = statefile.loads(plain, self.where) if plain is not None else None
         if old is not None:
             self._check_successor(old.lineage, old.serial, state)
             state.serial = old.serial + 1
         else:
             state.serial += 1
         state.govctl_version = __version__
-        self._store(statefile.dumps(state), state, current.version if current else None)
+        self._store(statefile.dumps(state), state, version)
         self._after_write(state)
 
     def replace_history(self, state: State) -> None:
         """`state push -force` of another lineage: `state` takes over, as the
         next serial of whatever is there. The one write that may change the
         lineage; write() refuses it."""
-        current = self._get()
-        if current is not None:
-            old = statefile.loads(self._plain(current), self.where)
+        version, plain = self._stored()
+        if plain is not None:
+            old = statefile.loads(plain, self.where)
             state.serial = max(state.serial, old.serial + 1)
-        self._store(statefile.dumps(state), state, current.version if current else None)
+        self._store(statefile.dumps(state), state, version)
         self._remove_journal()
         self._after_write(state)
 
-    def _encode_successor(self, state: State, current: Blob | None) -> bytes | None:
-        """Set `state.serial` for writing it over `current`, and return its bytes,
-        or None when the content is unchanged. A state govctl wrote is not parsed
-        again: its header gives lineage and serial, and the rest of the canonical
-        encoding is compared byte for byte."""
-        if current is None:
+    def _encode_successor(self, state: State, old_bytes: bytes | None) -> bytes | None:
+        """Set `state.serial` for writing it over the stored `old_bytes`, and return
+        its bytes, or None when the content is unchanged. A state govctl wrote is
+        not parsed again: its header gives lineage and serial, and the rest of the
+        canonical encoding is compared byte for byte."""
+        if old_bytes is None:
             state.serial += 1
             state.govctl_version = __version__
             return statefile.dumps(state)
-        old_bytes = self._plain(current)
         head = statefile.read_header(old_bytes)
         if head is None or head.version != FORMAT_VERSION:
             old = statefile.loads(old_bytes, self.where)   # errors for a newer format
@@ -269,7 +291,10 @@ class Backend(Locking):
         append and is flocked while open, so that no reader folds a live journal."""
         if self._base is None:
             raise RuntimeError("read() the state before starting its journal")
-        stored, _ = self._load()
+        seen = self._seen
+        unchanged = seen is not None and seen[:2] == self._base and \
+            self._version() == seen[2]
+        stored = None if unchanged else self._load()[0]
         if stored is not None and (stored.lineage, stored.serial) != self._base:
             raise DiagnosticError([error(
                 "State changed since it was read",

@@ -62,12 +62,14 @@ class FileStore(Store):
             raise DiagnosticError([error("Cannot read the state file",
                                          f"{self.path}: {exc.strerror}.")]) from None
 
-    def put(self, data: bytes, expect: str | None) -> str:
+    def version(self) -> str | None:
         try:
-            current: str | None = _version(os.stat(self.path))
+            return _version(os.stat(self.path))
         except FileNotFoundError:
-            current = None
-        if current != expect:
+            return None
+
+    def put(self, data: bytes, expect: str | None) -> str:
+        if self.version() != expect:
             raise Conflict(self.where)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic.replace(self.path, data, before_rename=lambda: self._keep_backup()

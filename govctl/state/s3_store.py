@@ -59,6 +59,15 @@ class S3Store(Store):
     def get(self) -> Blob | None:
         return read_object(self.client, self.bucket, self.key, self.where)
 
+    def version(self) -> str | None:
+        """The object's ETag from a HEAD request: no body, no decryption."""
+        try:
+            return str(self.client.head_object(Bucket=self.bucket, Key=self.key)["ETag"])
+        except boto_errors() as exc:
+            if is_missing_key(exc) or client_error_code(exc) in ("404", "NotFound"):
+                return None
+            raise storage_error(exc, self.where, "reading") from None
+
     def put(self, data: bytes, expect: str | None) -> str:
         condition = {"IfNoneMatch": "*"} if expect is None else {"IfMatch": expect}
         try:

@@ -51,6 +51,12 @@ class Store(ABC):
     def get(self) -> Blob | None:
         """The object's bytes and version, or None when there is no object."""
 
+    def version(self) -> str | None:
+        """The stored object's version without its bytes (None: no object); a
+        store that can ask for it cheaply (an S3 HEAD) overrides this."""
+        blob = self.get()
+        return blob.version if blob is not None else None
+
     @abstractmethod
     def put(self, data: bytes, expect: str | None) -> str:
         """Replace the object whole, only if its current version is `expect`

@@ -294,17 +294,17 @@ def test_a_write_racing_another_between_read_and_put_is_refused(project: Project
     theirs = other.read()
     theirs.outputs["theirs"] = OutputState("kept", "string")
     state.outputs["mine"] = OutputState("lost?", "string")
-    get = first.store.get
+    version = first.store.version        # how a write reads the stored version
 
     def read_then_someone_writes() -> Any:
-        blob = get()
+        seen = version()
         if not theirs_written:
             other.write(theirs)
             theirs_written.append(True)
-        return blob
+        return seen
 
     theirs_written: list[bool] = []
-    first.store.get = read_then_someone_writes  # type: ignore[method-assign]
+    first.store.version = read_then_someone_writes  # type: ignore[method-assign]
     with pytest.raises(DiagnosticError) as exc:
         first.write(state)
     text = rendered(exc.value)
