@@ -290,3 +290,22 @@ def test_policy_verdicts_are_policy_result_lines(ws):
     assert body["outcome"] == "failed" and body["blocking"] is False
     assert body["message"] == "only b is allowed, not a"
     assert results[0]["@level"] == "warn"
+
+
+def test_refresh_reads_are_refresh_start_and_complete_hooks(ws):
+    ws.write(CONFIG)
+    assert run_json(ws, "apply", "-json", "-auto-approve", str(ws.root))[0] == 0
+    a, b = ws.world.find("mem_object", "a"), ws.world.find("mem_object", "b")
+    code, msgs, err = run_json(ws, "plan", "-json", str(ws.root))
+    assert code == 0, err
+    for kind in ("refresh_start", "refresh_complete"):
+        hooks = sorted((m["hook"]["resource"]["addr"], m["hook"]["id_value"], m["@message"])
+                       for m in of(msgs, kind))
+        text = "Refreshing state..." if kind == "refresh_start" else "Refresh complete"
+        assert hooks == [("mem_object.a", a["id"], f"mem_object.a: {text} [id={a['id']}]"),
+                         ("mem_object.b", b["id"], f"mem_object.b: {text} [id={b['id']}]")]
+    # reads come before the plan's changes are reported, and nothing secret is shown
+    assert types(msgs).index("refresh_complete") < types(msgs).index("change_summary")
+    assert SECRET not in json.dumps(msgs)
+    code, msgs, err = run_json(ws, "plan", "-json", "-refresh=false", str(ws.root))
+    assert code == 0 and not of(msgs, "refresh_start")

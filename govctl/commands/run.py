@@ -163,11 +163,14 @@ def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any
     from govctl.plan.planner import PlanOptions, make_plan
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ui = _json_ui(opts)
     with _refresh_progress(opts) as progress:
         plan, diags = make_plan(module, values, state, providers or _providers(module),
                                 PlanOptions(opts.mode, opts.refresh, opts.targets,
                                             opts.excludes, opts.replace, opts.parallelism,
-                                            progress), now)
+                                            progress,
+                                            ui.refresh_event if ui is not None else None),
+                                now)
     return plan, diags
 
 

@@ -57,6 +57,9 @@ class PlanOptions:
     parallelism: int = 10
     # told (done, total) as refresh reads come back: the CLI shows progress
     on_refresh: Callable[[int, int], None] | None = None
+    # told ("start" | "complete", address, attributes, sensitive names) around each
+    # refresh read, from the reading threads: the -json UI's refresh hooks
+    on_read: Callable[[str, InstanceAddr, dict[str, Any], set[str]], None] | None = None
 
 
 def config_digest(root: m.Module, inputs: dict[str, InputValue]) -> str:
@@ -527,8 +530,9 @@ def keep_ignored(proposed: dict[str, Any], prior: dict[str, Any],
 
 
 def refresh(state: State, providers: ProviderSet, parallelism: int,
-            on_progress: Callable[[int, int], None] | None = None) -> tuple[
-        State, list[Change], list[Diagnostic]]:
+            on_progress: Callable[[int, int], None] | None = None,
+            on_read: Callable[[str, InstanceAddr, dict[str, Any], set[str]], None] | None
+            = None) -> tuple[State, list[Change], list[Diagnostic]]:
     """Read every managed instance; None from a provider means it is gone."""
     new = state.copy()
     drift: list[Change] = []
@@ -540,10 +544,16 @@ def refresh(state: State, providers: ProviderSet, parallelism: int,
         provider = providers.get(providers.key_from_state(rs.provider))
         if provider is None:
             return addr, rs, inst, None, f"provider {rs.provider} is not available"
+        secret = _path_names(inst) if on_read is not None else set()
+        if on_read is not None:
+            on_read("start", addr, inst.attributes, secret)
         try:
-            return addr, rs, inst, provider.read(addr.resource.type, inst.attributes), None
+            now = provider.read(addr.resource.type, inst.attributes)
         except Exception as exc:  # a provider bug too: see _message
             return addr, rs, inst, inst.attributes, _message(exc)
+        if on_read is not None:
+            on_read("complete", addr, now if now is not None else inst.attributes, secret)
+        return addr, rs, inst, now, None
 
     with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
         results = []
@@ -771,7 +781,7 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     repairs.moved = {mv.to: mv.from_ for mv in moves}
     if opts.refresh:
         state, plan.drift, rdiags = refresh(state, providers, opts.parallelism,
-                                            opts.on_refresh)
+                                            opts.on_refresh, opts.on_read)
         diags += rdiags
     if opts.mode == "refresh-only":
         repairs.recovered, repairs.deposed, plan.settled, idiags = resolve_intents(

@@ -193,6 +193,19 @@ class JsonUI:
             self.emit("outputs", f"Outputs: {len(changed)}", outputs=changed)
 
     # --- apply ------------------------------------------------------------------
+    def refresh_event(self, kind: str, addr: InstanceAddr, attributes: Mapping[str, Any],
+                      sensitive: set[str]) -> None:
+        """refresh_start / refresh_complete around each refresh read, as Terraform
+        (the object's id when it has one that is not sensitive)."""
+        hook: dict[str, Any] = {"resource": resource(addr)}
+        suffix = ""
+        value = attributes.get("id")
+        if isinstance(value, str) and value and "id" not in sensitive:
+            hook["id_key"], hook["id_value"] = "id", value
+            suffix = f" [id={value}]"
+        text = "Refreshing state..." if kind == "start" else "Refresh complete"
+        self.emit(f"refresh_{kind}", f"{addr}: {text}{suffix}", hook=hook)
+
     def apply_event(self, kind: str, change: Change, message: str) -> None:
         """The executor's callback: kind is start, done or error."""
         key = (str(change.addr), change.deposed)
