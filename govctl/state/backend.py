@@ -23,7 +23,14 @@ from typing import Any
 from govctl import __version__
 from govctl.diagnostics import DiagnosticError, error
 from govctl.state import statefile
-from govctl.state.journal import Journal, apply_entries, read_journal, replay
+from govctl.state.journal import (
+    Journal,
+    JournalNotFolded,
+    apply_entries,
+    mark_folded,
+    read_journal,
+    replay,
+)
 from govctl.state.lockinfo import LockError, LockInfo
 from govctl.state.locking import Locking
 from govctl.state.model import FORMAT_VERSION, State
@@ -154,18 +161,34 @@ class Backend(Locking):
         by a crashed run is replayed and written into the state (under the lock).
         A live run's journal (or one under another's lock) is replayed in memory
         only, so `state list` shows an apply's progress."""
-        state, journal = replay(self._load()[0], self.journal_path, self.codec)
+        state, journal = self._replay()
         if journal and not self._journal_live_elsewhere():
             if self._held is not None or (self._journal is not None and self._journal.live):
                 state = self._persist_fold(state)
             else:
                 with contextlib.suppress(LockError), self.lock("fold the state journal"):
-                    state, _ = replay(self._load()[0], self.journal_path, self.codec)
+                    state, _ = self._replay()
                     state = self._persist_fold(state)
         if state is None:
             state = State()
         self._base = (state.lineage, state.serial)
         return state
+
+    def _replay(self) -> tuple[State | None, bool]:
+        """The stored state with the journal replayed. A dead journal whose changes
+        never reached the state (JournalNotFolded) is set aside, so that it is
+        neither lost nor in the way, and the error names where it went."""
+        try:
+            return replay(self._load()[0], self.journal_path, self.codec)
+        except JournalNotFolded as exc:
+            if self._journal_live_elsewhere():
+                raise
+            import datetime
+
+            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+            aside = self.journal_path.with_name(f"{self.journal_path.name}.not-folded-{stamp}")
+            os.replace(self.journal_path, aside)
+            raise JournalNotFolded(aside, exc.header, exc.entries, exc.state) from None
 
     def _persist_fold(self, state: State | None) -> State | None:
         if state is None:       # only an empty journal: nothing to keep
@@ -187,6 +210,8 @@ class Backend(Locking):
                 "now would lose them. Wait for it to finish (and keep the state lock on).")])
         journal = self._journal
         with journal.mutex if journal else contextlib.nullcontext():
+            if journal is not None and journal.live:
+                mark_folded(state, journal.id)      # its changes are in `state`
             version, old = self._stored()
             read_as = (state.lineage, state.serial)
             data = self._encode_successor(state, old)
@@ -315,15 +340,16 @@ class Backend(Locking):
         with journal.mutex if journal else contextlib.nullcontext():
             own = journal.entries() if journal is not None else None
             if own is not None:         # this run's open journal: no need to re-read it
-                base, entries = own
+                base, entries, journal_id = own
             else:
                 header, entries = read_journal(self.journal_path, self.codec)
                 base = (header.lineage, header.serial) if header is not None else None
+                journal_id = header.id if header is not None else None
             if base is not None and base != (state.lineage, state.serial):
                 raise ValueError(f"the journal applies to serial {base[1]} of lineage "
                                  f"{base[0]}, not to serial {state.serial} of "
                                  f"{state.lineage}")
-            folded = apply_entries(state.copy(), entries)
+            folded = mark_folded(apply_entries(state.copy(), entries), journal_id)
             self.write(folded)
             return folded
 

@@ -45,6 +45,7 @@ class _Begin(StrictModel):
     lineage: str
     serial: int
     sealed: dict[str, Any] | None = None    # the stream key's header (encryption)
+    id: str | None = None                   # recorded in the state it is folded into
 
 
 class _Set(StrictModel):
@@ -117,6 +118,10 @@ def _encode_line(entry: dict[str, Any]) -> bytes:
         return encode_bytes(Fixed(entry), indent=None) + b"\n"
 
 
+class _Undecryptable(ValueError):
+    """A whole journal line that the key does not open."""
+
+
 class LineSeal:
     """AES-GCM for the journal's entry lines when the state is encrypted: a line
     holds attribute values as plaintext JSON, and it sits on disk as long as
@@ -140,39 +145,59 @@ class LineSeal:
 
         try:
             raw = base64.b64decode(line, validate=True)
+        except ValueError:
+            raise ValueError("not a sealed journal line") from None
+        if len(raw) <= 12:
+            raise ValueError("not a sealed journal line")
+        try:
             return self._aead.decrypt(raw[:12], raw[12:], self._aad + str(number).encode())
-        except (ValueError, InvalidTag):
-            raise ValueError("cannot be decrypted (wrong key, or the line was altered)") \
-                from None
+        except InvalidTag:
+            raise _Undecryptable("cannot be decrypted (wrong key, or the line was "
+                                 "altered)") from None
 
 
 def read_journal(path: Path, codec: Any = None) -> tuple[_Begin | None, list[Any]]:
-    """The journal's header and entries. A last line that is incomplete or does
-    not parse is a write a crash cut short: it is ignored. Any other bad line
-    means the file was damaged and is an error. `codec`: the state's
-    encryption, which opens a sealed journal's lines."""
+    """The journal's header and entries. A last line without its newline is a
+    write a crash cut short: it is ignored. Any other bad line means the file
+    was damaged (or, sealed, written with another key) and is an error.
+    `codec`: the state's encryption, which opens a sealed journal's lines and
+    refuses an unsealed one where the state may only be read encrypted."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None, []
     lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
+    torn = lines.pop()          # b"" when the file ends with a whole line
     models: list[Any] = []
     problems: list[str] = []
+    undecryptable = False
     seal: LineSeal | None = None
     for n, line in enumerate(lines, 1):
-        last = n == len(lines)
+        # a crash can also leave a whole last line of garbage (a zero-filled tail)
+        last = n == len(lines) and not torn
         try:
             if seal is not None:
                 line = seal.open(line, n)
             models.append(_check_entry(decode(line.decode("utf-8")), f"line {n}"))
+        except _Undecryptable as exc:   # a well-formed line the key does not open
+            undecryptable = True
+            problems.append(f"line {n}: {exc}")
+            continue
         except ValueError as exc:       # bad JSON, bad UTF-8, bad shape
             if not last:
                 problems.append(f"line {n}: {exc}")
             continue
-        if n == 1 and isinstance(models[0], _Begin) and models[0].sealed is not None:
-            seal = _line_seal(models[0], codec, path)
+        if n == 1 and isinstance(models[0], _Begin):
+            seal = _line_seal(models[0], codec, path, has_entries=len(lines) > 1 or bool(torn))
+    if not lines and torn:              # a first line cut short: nothing was recorded
+        return None, []
+    if undecryptable:
+        raise DiagnosticError([error(
+            "Cannot decrypt the state journal",
+            f"{path} holds changes a run finished but did not yet write to the state, and "
+            "they cannot be decrypted with the configured key (or the file was altered):\n"
+            + "\n".join(f"  - {p}" for p in problems[:20])
+            + "\n\nRun govctl with the key that applied them; nothing was changed.")])
     if problems:
         raise DiagnosticError([error(
             "Invalid state journal",
@@ -187,13 +212,21 @@ def read_journal(path: Path, codec: Any = None) -> tuple[_Begin | None, list[Any
     return models[0], models[1:]
 
 
-def _line_seal(begin: _Begin, codec: Any, path: Path) -> LineSeal:
+def _line_seal(begin: _Begin, codec: Any, path: Path, has_entries: bool) -> LineSeal | None:
+    if begin.sealed is None:
+        if has_entries and codec is not None and not codec.reads_unencrypted:
+            raise DiagnosticError([error(
+                "Unencrypted state journal refused",
+                f"{path} is not encrypted, but the state is: govctl never writes such a "
+                "journal for it, so this one was not written by govctl for this state. "
+                "Its changes were not applied. Check where it came from; remove it if it "
+                "is not yours.")])
+        return None
     if codec is None:
         raise DiagnosticError([error(
             "Encrypted state journal",
             f"{path} is encrypted, but no encryption is configured to read it. Run from the "
             "configuration that applied it.")])
-    assert begin.sealed is not None
     key = codec.stream_key_for(begin.sealed, str(path))
     return LineSeal(key, begin.lineage, begin.serial)
 
@@ -217,12 +250,47 @@ def apply_entries(state: State, entries: list[Any]) -> State:
     return state
 
 
+class JournalNotFolded(DiagnosticError):
+    """A journal for another state than the stored one, whose changes the stored
+    state does not show to have taken in: they would be lost if it were discarded."""
+
+    def __init__(self, path: Path, header: _Begin, entries: list[Any], state: State):
+        self.path = path
+        self.header = header
+        self.entries = entries
+        self.state = state
+        done = []
+        for e in entries:
+            if isinstance(e, _Set):
+                ident = e.instance.attributes.get("id")
+                done.append(f"  - {e.addr} recorded" + (f" (id {ident})" if isinstance(
+                    ident, str) else ""))
+            elif isinstance(e, _Intent):
+                done.append(f"  - {e.addr}: a create was started (it may exist)")
+            elif isinstance(e, _Remove):
+                done.append(f"  - {e.addr} removed")
+        listed = "\n".join(done[:30]) + ("\n  ..." if len(done) > 30 else "")
+        super().__init__([error(
+            "A run's changes are not in the state",
+            f"{path} records changes a run made to serial {header.serial} of lineage "
+            f"{header.lineage} and did not write into the state, which has since become "
+            f"serial {state.serial} of lineage {state.lineage} (another run wrote it, perhaps "
+            "after a force-unlock). Its changes:\n" + (listed or "  (none)") + "\n\n"
+            "govctl does not merge them into a newer state by itself. Bring the objects "
+            "they made under management (govctl import ADDR ID, or an import block), "
+            "then remove the file.")])
+
+
 def replay(state: State | None, path: Path, codec: Any = None) -> tuple[State | None, bool]:
     """(state with the journal at `path` replayed, whether a journal file exists).
 
     Without a state file the journal's own lineage is adopted (a first apply
     that died before writing any state). A journal for another serial or
-    lineage is obsolete: its changes are already in the state file.
+    lineage is obsolete when the state names it among the journals folded into
+    it (a crash came between writing the state and removing the journal);
+    otherwise its changes never reached the state (JournalNotFolded), which
+    happens when the journal is kept apart from the state (a remote backend)
+    and another run moved the state on.
     """
     header, entries = read_journal(path, codec)
     if header is None:
@@ -230,8 +298,19 @@ def replay(state: State | None, path: Path, codec: Any = None) -> tuple[State | 
     if state is None:
         state = State(lineage=header.lineage, serial=header.serial)
     elif (state.lineage, state.serial) != (header.lineage, header.serial):
-        return state, True
-    return apply_entries(state, entries), True
+        if header.id is None or header.id in state.journals or not entries:
+            return state, True
+        raise JournalNotFolded(path, header, entries, state)
+    return mark_folded(apply_entries(state, entries), header.id), True
+
+
+def mark_folded(state: State, journal_id: str | None) -> State:
+    """Record that the journal `journal_id` is folded into `state`."""
+    from govctl.state.model import JOURNALS_KEPT
+
+    if journal_id is not None and journal_id not in state.journals:
+        state.journals = [*state.journals, journal_id][-JOURNALS_KEPT:]
+    return state
 
 
 class Journal:
@@ -249,6 +328,7 @@ class Journal:
         self._fd: int | None = None
         self._seal: LineSeal | None = None    # encrypted state: entry lines are sealed
         self._lines = 0
+        self.id: str | None = None            # this file's, in its begin line
         self.mutex = threading.RLock()
         self._queue_lock = threading.Lock()
         self._pending: list[tuple[bytes, list[Any], threading.Event,
@@ -334,7 +414,9 @@ class Journal:
         appears under its name, so that nobody sees a journal that is not yet live."""
         lineage, serial = self._base
         self.written = []
-        begin: dict[str, Any] = {"kind": "begin", "lineage": lineage, "serial": serial}
+        self.id = uuid.uuid4().hex
+        begin: dict[str, Any] = {"kind": "begin", "lineage": lineage, "serial": serial,
+                                 "id": self.id}
         codec = self._backend.codec
         stream = codec.stream_key() if codec is not None else None
         self._seal = None
@@ -373,13 +455,13 @@ class Journal:
             out.append(self._seal.seal(line, self._lines) + b"\n")
         return b"".join(out)
 
-    def entries(self) -> tuple[tuple[str, int], list[Any]] | None:
-        """(lineage, serial) and the entries of the file this process holds open
-        (exactly what it wrote there), or None when it holds none."""
+    def entries(self) -> tuple[tuple[str, int], list[Any], str | None] | None:
+        """(lineage, serial), the entries and the id of the file this process holds
+        open (exactly what it wrote there), or None when it holds none."""
         with self.mutex:
             if self._fd is None:
                 return None
-            return self._base, list(self.written)
+            return self._base, list(self.written), self.id
 
     @property
     def live(self) -> bool:

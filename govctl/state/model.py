@@ -123,6 +123,10 @@ class State:
     # The audit log's head after this state's last apply ({"seq": N, "hash": H}):
     # the anchor that shows records removed from the end (govctl.audit).
     audit_head: dict[str, Any] | None = None
+    # Ids of the last journals folded into this state (newest last, at most
+    # JOURNALS_KEPT): a journal left beside a state that has moved on is discarded
+    # only when its id is here, proof that its changes are in (govctl.state.journal).
+    journals: list[str] = field(default_factory=list)
 
     # --- instances -------------------------------------------------------
     def instance(self, addr: InstanceAddr) -> InstanceState | None:
@@ -175,7 +179,7 @@ class State:
                        for a, rs in self.resources.items()},
             intents={k: Intent(i.addr, i.provider, i.type, copy_data(i.planned))
                      for k, i in self.intents.items()},
-            audit_head=copy_data(self.audit_head))
+            audit_head=copy_data(self.audit_head), journals=list(self.journals))
 
     def equal_content(self, other: State) -> bool:
         """Same content, ignoring `serial` and the `govctl_version` that wrote it.
@@ -187,6 +191,8 @@ class State:
                    for f in dataclasses.fields(self)
                    if f.name not in ("serial", "govctl_version"))
 
+
+JOURNALS_KEPT = 16
 
 _ATOMS = frozenset({str, int, float, bool, Decimal, type(None)})
 

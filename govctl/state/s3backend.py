@@ -97,9 +97,9 @@ class S3Backend(Backend):
             raise DiagnosticError([error("Failed to write the audit log", str(exc))]) from None
         self._audit_read = Blob(data, version)
 
-    def _put(self, data: bytes, expect: str | None) -> None:
+    def _put(self, data: bytes, expect: str | None) -> str:
         self._publish_audit()
-        super()._put(data, expect)
+        return super()._put(data, expect)
 
 
 class S3Backends(Backends):
@@ -188,8 +188,11 @@ class S3Backends(Backends):
                 from govctl.state.s3 import S3Store
 
                 prefix = self.settings.workspace_key_prefix or "env:"
+                # the kept copy is as sensitive as the log: the same server-side encryption
                 keep = S3Store(self.client, self.settings.bucket,
-                               f"{prefix}/.deleted/{name}-{stamp}{AUDIT_SUFFIX}")
+                               f"{prefix}/.deleted/{name}-{stamp}{AUDIT_SUFFIX}",
+                               encrypt=self.settings.encrypt,
+                               kms_key_id=self.settings.kms_key_id)
                 keep.put(log.data, None)
                 backend.audit_store.delete()
                 kept = keep.where

@@ -28,7 +28,8 @@
         }
       ],
       "intents": [{"addr": "...", "provider": "...", "type": "...", "planned": {...}}],
-      "govctl_audit_head": {"seq": 12, "hash": "9f2c..."}   # after an audited apply
+      "govctl_audit_head": {"seq": 12, "hash": "9f2c..."},  # after an audited apply
+      "govctl_journals": ["4be1..."]    # ids of the last journals folded in
     }
 
 Numbers are written exactly (Decimal as a JSON number, never rounded through
@@ -142,6 +143,7 @@ class StateModel(StrictModel):
     resources: list[ResourceModel] = []
     intents: list[IntentModel] = []
     govctl_audit_head: AuditHeadModel | None = None
+    govctl_journals: list[str] = []
 
 
 # --- encoding ----------------------------------------------------------------
@@ -203,6 +205,8 @@ def state_to_json(state: State) -> Fixed:
     if state.audit_head is not None:    # absent until the first audited apply
         doc["govctl_audit_head"] = Fixed(seq=state.audit_head["seq"],
                                          hash=state.audit_head["hash"])
+    if state.journals:                  # absent until a journal is folded in
+        doc["govctl_journals"] = list(state.journals)
     return doc
 
 
@@ -405,6 +409,7 @@ def _build(model: StateModel, source: str) -> State:
                   govctl_version=model.govctl_version)
     if model.govctl_audit_head is not None:
         state.audit_head = model.govctl_audit_head.model_dump()
+    state.journals = list(model.govctl_journals)
     state.outputs = {k: OutputState(o.value, o.type, o.sensitive)
                      for k, o in model.outputs.items()}
     for i, rm in enumerate(model.resources):
