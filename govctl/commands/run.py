@@ -229,8 +229,17 @@ def _plan(opts: RunOptions) -> int:
         from govctl.plan import planfile
 
         cfg = encryption_of(module, values)
-        planfile.write(opts.out, the_plan, _plain_vars(values), prior=state, module=module,
-                       codec=cfg.plan if cfg is not None else None)
+        if cfg is not None and cfg.state is not None and cfg.plan is None and \
+                cfg.state.encrypts:
+            raise _Stop(1, [error(
+                "Saved plan would not be encrypted",
+                "The state is encrypted, but the encryption block has no plan method: a plan "
+                "file holds the state it was made from and the variables' values, and "
+                "would hold them in clear. Add `plan { method = ... }` to the encryption "
+                "block (the state's method will do).",
+                module.settings.encryption_block.def_range)])
+        planfile.write(opts.out, the_plan, _plain_vars(values, module), prior=state,
+                       module=module, codec=cfg.plan if cfg is not None else None)
         if not opts.json:
             console.print(f"\nSaved the plan to: {opts.out}\n\nTo perform exactly these "
                           "actions, run the following command to apply:\n"
@@ -238,7 +247,7 @@ def _plan(opts: RunOptions) -> int:
     if opts.json_out is not None:
         from govctl.render import json_plan
 
-        json_plan.write(opts.json_out, the_plan, _plain_vars(values), state, module)
+        json_plan.write(opts.json_out, the_plan, _plain_vars(values, module), state, module)
     if opts.detailed_exitcode and the_plan.has_changes:
         return 2
     return 0
@@ -393,6 +402,8 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
         opts.directory = Path(the_plan.config_dir)
     module, _, _ = _load(opts)
     values = {k: InputValue(from_python(v), None, "plan file") for k, v in variables.items()}
+    if module.settings.encryption_block is not None:
+        values = _with_key_variables(module, values)
     cfg = encryption_of(module, values)
     if cfg is not None:
         from govctl.state.encryption.files import check_plain
@@ -542,9 +553,28 @@ def _confirm(console: Any, opts: RunOptions) -> bool:
     return answer.strip() == "yes"
 
 
-def _plain_vars(values: dict[str, Any]) -> dict[str, Any]:
+def _with_key_variables(module: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """A saved plan's values plus the encryption block's own variables, which
+    plan files never keep: from the environment and tfvars files, as then."""
+    from govctl.config import varfiles
+    from govctl.state.encryption.files import key_variables
+
+    wanted = key_variables(module) - set(values)
+    if not wanted:
+        return values
+    found, _ = varfiles.collect(module.path, module.variables, [])
+    return {**values, **{k: v for k, v in found.items() if k in wanted}}
+
+
+def _plain_vars(values: dict[str, Any], module: Any = None) -> dict[str, Any]:
+    """The variables' values a plan file keeps: not the encryption block's keys."""
+    secret: frozenset[str] = frozenset()
+    if module is not None and module.settings.encryption_block is not None:
+        from govctl.state.encryption.files import key_variables
+
+        secret = key_variables(module)
     return {k: v.value.unmark_deep()[0].to_python() for k, v in values.items()
-            if v.value.is_wholly_known()}
+            if v.value.is_wholly_known() and k not in secret}
 
 
 class _locked:

@@ -81,7 +81,12 @@ def config_digest(root: m.Module, inputs: dict[str, InputValue]) -> str:
 
         for name, fp in key_fingerprints(root):
             h.update(b"approver\0" + name.encode() + b"=" + fp.encode() + b"\0")
-    for name in sorted(inputs):
+    secret: frozenset[str] = frozenset()
+    if root.settings.encryption_block is not None:
+        from govctl.state.encryption.files import key_variables
+
+        secret = key_variables(root)
+    for name in sorted(set(inputs) - secret):
         v = inputs[name].value
         h.update(name.encode() + b"=" + repr(v.key()).encode() + b"\0")
     return h.hexdigest()

@@ -62,6 +62,11 @@ class Codec:
         return [self.method] if self.fallback is None else [self.method, self.fallback]
 
     @property
+    def encrypts(self) -> bool:
+        """Whether what this codec writes is encrypted."""
+        return not isinstance(self.method, Unencrypted)
+
+    @property
     def reads_unencrypted(self) -> bool:
         return any(isinstance(m, Unencrypted) for m in self.methods)
 

@@ -60,3 +60,28 @@ def check_plain(data: bytes, where: str, codec: Any) -> None:
 
     if codec is not None and not is_sealed(data):
         codec.open(data, where=where)       # raises unless a method is `unencrypted`
+
+
+def key_variables(module: Any) -> frozenset[str]:
+    """The root variables the encryption block refers to (passphrases): never
+    written into a plan file, a JSON plan or a configuration digest (a hash of
+    a passphrase is a target for guessing); apply reads them again from the
+    environment and tfvars files."""
+    block = module.settings.encryption_block
+    if block is None:
+        return frozenset()
+    from govctl.config.refs import references
+
+    names: set[str] = set()
+
+    def walk(body: Any) -> None:
+        for attr in body.attributes.values():
+            for ref in references(attr.expr):
+                name = ref.attr(0)
+                if ref.root == "var" and name is not None:
+                    names.add(name)
+        for child in body.blocks:
+            walk(child.body)
+
+    walk(block.body)
+    return frozenset(names)

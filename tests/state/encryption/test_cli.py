@@ -209,3 +209,30 @@ def test_an_unencrypted_plan_is_refused_when_plans_are_encrypted(ws: Workspace) 
     code, _, err = ws.run("apply", "-no-color", str(path))
     assert code == 1 and "Unencrypted plan refused" in err, err
     assert not (ws.root / "govctl.tfstate").exists()
+
+
+def test_a_saved_plan_keeps_no_passphrase_and_applies_with_the_one_given_then(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    from govctl.plan import planfile
+
+    configure(ws)
+    path = ws.root / "p.plan"
+    assert ws.plan("-out", str(path))[0] == 0
+    inside = planfile.plaintext(path.read_bytes(), path, ws.root)
+    assert PASSPHRASE.encode() not in inside
+    code, out, err = ws.run("show", "-json", str(path))
+    assert code == 0 and PASSPHRASE not in out
+    # apply reads the passphrase from the environment, as the plan did
+    monkeypatch.setenv("GOVCTL_VAR_passphrase", OTHER_PASSPHRASE)
+    assert ws.run("apply", "-no-color", str(path))[0] == 1     # cannot open it
+    monkeypatch.setenv("GOVCTL_VAR_passphrase", PASSPHRASE)
+    code, _, err = ws.run("apply", "-no-color", str(path))
+    assert code == 0, err
+
+
+def test_a_state_encrypted_without_a_plan_method_refuses_to_save_a_plan(ws: Workspace) -> None:
+    ws.write(ENCRYPTION.replace("    plan { method = method.aes_gcm.main }\n", "") % {
+        "extra_providers": "", "extra_methods": "", "fallback": ""} + RESOURCES)
+    code, _, err = ws.plan("-out", str(ws.root / "p.plan"))
+    assert code == 1 and "Saved plan would not be encrypted" in err
+    assert not (ws.root / "p.plan").exists()
