@@ -144,8 +144,8 @@ class InitOptions:
 
 def _backend(root: m.Module, diags: list[Diagnostic], opts: InitOptions) -> str | None:
     """Set up the configured backend: copy the states over from the previous one
-    when asked (govctl.state.migrate), remember it, and say where the current
-    workspace's state is; None after a diagnostic."""
+    when asked (govctl.state.migrate), remember it once it works, and say where
+    the current workspace's state is; None after a diagnostic."""
     from govctl.commands.run import _Stop, backends_for
     from govctl.state import migrate
 
@@ -161,9 +161,14 @@ def _backend(root: m.Module, diags: list[Diagnostic], opts: InitOptions) -> str 
             configured.accept_plain = True      # unencrypted state is being encrypted now
             migrate.copy_all(prior, configured, force=opts.force_copy,
                              report=lambda line: print("  " + line))
-        diags += configured.advice()
-        migrate.record(root.path, configured)
+        advice = configured.advice()
+        diags += advice
+        if _errors(advice):
+            # not recorded: once the block is fixed, init must not take this
+            # backend, which never held a state, for one to migrate from
+            return None
         backend = configured.current(root.path)
+        migrate.record(root.path, configured)
     except _Stop as stop:
         diags += stop.diags
         return None

@@ -93,6 +93,7 @@ def client_for(settings: S3Settings) -> Any:
     # botocore reads AWS_DEFAULT_REGION and the profile; the SDKs and the CLI
     # also read AWS_REGION
     region = settings.region or os.environ.get("AWS_REGION") or None
+    endpoint = settings.resolved_endpoint()
     try:
         session = boto3.Session(
             aws_access_key_id=settings.access_key, aws_secret_access_key=settings.secret_key,
@@ -100,6 +101,22 @@ def client_for(settings: S3Settings) -> Any:
         if not session.region_name:
             raise StorageError(f'{settings.where}: no AWS region: set "region" in the s3 '
                                "backend block or AWS_REGION in the environment")
-        return session.client("s3", endpoint_url=settings.resolved_endpoint(), config=config)
+        return session.client("s3", endpoint_url=endpoint, config=config)
     except BotoCoreError as exc:
         raise StorageError(f"{settings.where}: cannot set up the AWS session: {exc}") from None
+    except ValueError as exc:
+        # botocore rejects an endpoint it cannot parse with a bare ValueError,
+        # before any request is made
+        if endpoint is None:
+            raise StorageError(f"{settings.where}: cannot set up the AWS session: {exc}") \
+                from None
+        raise StorageError(f"{settings.where}: the endpoint {endpoint!r}, set by "
+                           f"{_endpoint_source(settings)}, is not a valid URL (such as "
+                           "https://s3.eu-west-1.amazonaws.com)") from None
+
+
+def _endpoint_source(settings: S3Settings) -> str:
+    """Where the endpoint in use was set, so the message says what to fix."""
+    if settings.endpoint:
+        return 'the s3 backend\'s "endpoint"'
+    return "AWS_ENDPOINT_URL_S3" if os.environ.get("AWS_ENDPOINT_URL_S3") else "AWS_ENDPOINT_URL"

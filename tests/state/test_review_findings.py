@@ -229,8 +229,6 @@ def test_another_workspaces_state_put_in_place_is_refused(project: Project) -> N
 
 # --- 6. secrets in clear: the plan file of a state-only encryption -------------------------
 
-@pytest.mark.xfail(strict=True, reason="with a state block and no plan block, plan -out "
-                   "writes the decrypted prior state and the passphrase variable in clear")
 def test_a_saved_plan_holds_neither_the_passphrase_nor_the_states_secrets(
         local: Workspace) -> None:
     w = local
@@ -303,8 +301,6 @@ def test_init_after_fixing_a_mistyped_bucket(project: Project) -> None:
     assert code == 0, out + err
 
 
-@pytest.mark.xfail(strict=True, reason="plan -json-out writes every variable, the state's "
-                   "passphrase included, in clear even when plans are encrypted")
 def test_the_json_plan_of_an_encrypted_configuration_holds_no_passphrase(
         local: Workspace) -> None:
     w = local

@@ -213,6 +213,15 @@ class AwsKmsProvider(KeyProvider):
                                                        "total_max_attempts": 3}))
         except BotoCoreError as exc:
             raise KeyUnavailable(self._failure("cannot set up the KMS client", exc)) from None
+        except ValueError as exc:
+            # botocore rejects an endpoint it cannot parse with a bare ValueError
+            # (before any call); the user has to know which setting to fix
+            source = next((name for name in ("AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL")
+                           if os.environ.get(name)), None)
+            why: Exception = exc if source is None else ValueError(
+                f"the endpoint {os.environ[source]!r}, set by {source}, is not a valid URL "
+                "(such as https://kms.eu-west-1.amazonaws.com)")
+            raise KeyUnavailable(self._failure("cannot set up the KMS client", why)) from None
 
     def new_key(self) -> tuple[bytes, dict[str, Any]]:
         answer = self._call("GenerateDataKey", lambda kms: kms.generate_data_key(
