@@ -138,6 +138,7 @@ def _delete(root: Path, base: Any, opts: WorkspaceOptions) -> int:
                 "Deleting it would leave those objects unmanaged: destroy them first "
                 '("govctl destroy" in that workspace), or pass -force to forget them.')])
         kept = base.delete(name)
+        backend.forget_place()
     if kept is not None:
         print(f"The workspace's audit log is kept as {kept}.")
     if count:

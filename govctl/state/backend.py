@@ -145,14 +145,40 @@ class Backend(Locking):
         self._seen, self._seen_plain = (state.lineage, state.serial, version), plain
         if self.codec is not None:
             self.codec.record_written(state.lineage, state.serial)
+        if self._places is not None:
+            self._places.record_place(self.where, state.lineage)
+
+    @property
+    def _places(self) -> Any:
+        """The rollback memory, for an encrypted state: which lineage this machine
+        last saw here (govctl.state.encryption.rollback)."""
+        codec = self.codec
+        if codec is None or not codec.encrypts:
+            return None
+        return codec.rollback
+
+    def forget_place(self) -> None:
+        """This state was removed on purpose (workspace delete): a new one here is
+        not a replacement."""
+        if self._places is not None:
+            self._places.record_place(self.where, None)
+
+    def _check_place(self, lineage: str | None) -> None:
+        places = self._places
+        if places is not None:
+            places.check_place(self.where, lineage, self.allow_rollback or ROLLBACK.get())
 
     def _load(self) -> tuple[State | None, Blob | None]:
         blob = self._get()
         if blob is None:
+            self._check_place(None)
             return None, None
         plain = self._plain(blob)
         state = statefile.loads(plain, self.where)
+        self._check_place(state.lineage)
         self._seen, self._seen_plain = (state.lineage, state.serial, blob.version), plain
+        if self._places is not None:
+            self._places.record_place(self.where, state.lineage)
         return state, blob
 
     # --- reading ---------------------------------------------------------------

@@ -193,8 +193,6 @@ def test_a_journal_sealed_with_another_key_is_not_dropped(
 
 # --- 5. the rollback check is keyed by lineage only --------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a state seen on this machine that disappears is "
-                   "read as a new, empty state: the ultimate rollback passes unnoticed")
 def test_a_deleted_encrypted_state_is_a_rollback(project: Project) -> None:
     p = project
     p.write(config(1))
@@ -206,9 +204,6 @@ def test_a_deleted_encrypted_state_is_a_rollback(project: Project) -> None:
     assert "will be created" not in out
 
 
-@pytest.mark.xfail(strict=True, reason="the envelope is not bound to its workspace and the "
-                   "rollback memory knows no location: another workspace's state, sealed "
-                   "with the same key, is accepted in place of this one")
 def test_another_workspaces_state_put_in_place_is_refused(project: Project) -> None:
     p = project
     p.write(config(1))

@@ -236,3 +236,23 @@ def test_a_state_encrypted_without_a_plan_method_refuses_to_save_a_plan(ws: Work
     code, _, err = ws.plan("-out", str(ws.root / "p.plan"))
     assert code == 1 and "Saved plan would not be encrypted" in err
     assert not (ws.root / "p.plan").exists()
+
+
+def test_a_state_deleted_or_replaced_is_refused_but_a_deleted_workspace_is_not(
+        ws: Workspace) -> None:
+    configure(ws, resources='resource "mem_object" "a" {\n  name = "a-${govctl.workspace}"\n}\n')
+    assert ws.apply()[0] == 0
+    (ws.root / "govctl.tfstate").unlink()               # gone: would re-create everything
+    code, _, err = ws.plan()
+    assert code == 1 and "State replaced or removed" in err
+    assert ws.run("-allow-state-rollback", "plan", "-no-color", str(ws.root))[0] == 0
+    # a workspace deleted on purpose, then made again, is a new state, not a loss
+    code, out, err = ws.run("workspace", "new", "dev")
+    assert code == 0, out + err
+    code, out, err = ws.apply()
+    assert code == 0, out + err
+    assert ws.run("workspace", "select", "default")[0] == 0
+    assert ws.run("workspace", "delete", "-force", "dev")[0] == 0
+    assert ws.run("workspace", "new", "dev")[0] == 0
+    code, _, err = ws.plan()
+    assert code == 0, err
