@@ -67,6 +67,22 @@ def sensitive_names(plan: Any, state: Any, providers: Any) -> dict[str, set[str]
     return out
 
 
+def _encrypted_all(backend: Any, plan: Any, names: dict[str, set[str]]
+                   ) -> dict[str, set[str]]:
+    """Beside an encrypted state every attribute value is kept out of the log:
+    the log is not encrypted (anyone who can verify it can read it), and the
+    values it would hold (names, ARNs, settings) are the map of the estate that
+    encrypting the state hides. Which attributes changed is still recorded."""
+    codec = getattr(backend, "codec", None)
+    if codec is None or not getattr(codec, "encrypts", False):
+        return names
+    out = {k: set(v) for k, v in names.items()}
+    for c in [*plan.changes, *plan.drift]:
+        out.setdefault(str(c.addr), set()).update((c.before or {}).keys(),
+                                                  (c.after or {}).keys())
+    return out
+
+
 def record_apply(backend: Any, plan: Any, result: Any, state: Any, providers: Any, *,
                  command: str, plan_file: Path | None = None, digest: str | None = None,
                  policy_results: Iterable[Any] | None = None,
@@ -90,7 +106,7 @@ def record_apply(backend: Any, plan: Any, result: Any, state: Any, providers: An
             else policy_results,
             overrides=getattr(plan, "overrides", ()) if overrides is None else overrides,
             approvals=approvals, plan_file=str(plan_file) if plan_file is not None else None,
-            sensitive=sensitive_names(plan, state, providers))
+            sensitive=_encrypted_all(backend, plan, sensitive_names(plan, state, providers)))
         log = AuditLog(log_path)
         for record in override_records(plan, overrides, digest, payload):
             log.append("override", record)

@@ -242,8 +242,6 @@ def test_a_saved_plan_holds_neither_the_passphrase_nor_the_states_secrets(
 
 # --- 7. secrets in clear: the audit log beside an encrypted state ---------------------------
 
-@pytest.mark.xfail(strict=True, reason="the audit log (<key>.audit.jsonl in the bucket and "
-                   ".govctl/audit/) records attribute values in clear beside a sealed state")
 def test_the_audit_log_of_an_encrypted_state_holds_no_attribute_value(project: Project) -> None:
     p = project
     p.write(config(1))
