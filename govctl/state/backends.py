@@ -56,6 +56,13 @@ class Backends(ABC):
     @abstractmethod
     def _make(self, name: str) -> Backend: ...
 
+    @abstractmethod
+    def keep_audit_log(self, name: str, data: bytes) -> str:
+        """Keep `data`, an audit log about to be removed or overwritten, under
+        `.deleted/` beside the workspaces (never over an earlier kept log);
+        returns where. An append-only record that a delete could erase would
+        prove nothing."""
+
     def advice(self) -> list[Diagnostic]:
         """What `init` should warn about this storage (e.g. S3 without versioning)."""
         return []
@@ -115,16 +122,28 @@ class LocalBackends(Backends):
 
     def delete(self, name: str) -> str | None:
         log = Path(self.backend(name).audit_log_path())
-        kept = None
-        if log.exists():
-            stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-            where = workspaces.workspace_dir(self.base_path, name).parent / ".deleted"
-            where.mkdir(parents=True, exist_ok=True)
-            keep = where / f"{name}-{stamp}.audit.jsonl"
-            log.rename(keep)
-            kept = str(keep)
+        kept = self.keep_audit_log(name, log.read_bytes()) if log.exists() else None
         shutil.rmtree(workspaces.workspace_dir(self.base_path, name))
         return kept
+
+    def keep_audit_log(self, name: str, data: bytes) -> str:
+        from govctl import atomic
+
+        where = workspaces.workspace_dir(self.base_path, name).parent / ".deleted"
+        where.mkdir(parents=True, exist_ok=True)
+        stem = f"{name}-{stamp()}"
+        keep = where / f"{stem}.audit.jsonl"
+        n = 0
+        while keep.exists():
+            n += 1
+            keep = where / f"{stem}-{n}.audit.jsonl"
+        atomic.replace(keep, data)
+        return str(keep)
+
+
+def stamp() -> str:
+    """The time in a kept file's name."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 # --- reading the backend block ----------------------------------------------------------

@@ -20,7 +20,6 @@ user says -force-copy; its audit log is then kept aside, never lost.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -225,54 +224,9 @@ def _copy_audit_log(src: Any, dst: Any, target: Backends, name: str) -> str | No
     there = destination.read_bytes() if destination.exists() else b""
     if there == data or not (data or there):
         return None
-    kept = None if data.startswith(there) else _keep_audit_log(target, name, there)
+    kept = None if data.startswith(there) else target.keep_audit_log(name, there)
     atomic.replace(destination, data)
     return kept
-
-
-def _stamp() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _keep_audit_log(target: Backends, name: str, data: bytes) -> str:
-    """Write `data` where `Backends.delete` keeps a deleted workspace's log, and
-    return where (never over an earlier kept log)."""
-    if isinstance(target, LocalBackends):
-        where = workspaces.workspace_dir(target.base_path, name).parent / ".deleted"
-        where.mkdir(parents=True, exist_ok=True)
-        stem = f"{name}-{_stamp()}"
-        keep = where / f"{stem}{AUDIT_SUFFIX}"
-        n = 0
-        while keep.exists():
-            n += 1
-            keep = where / f"{stem}-{n}{AUDIT_SUFFIX}"
-        atomic.replace(keep, data)
-        return str(keep)
-    return _keep_in_bucket(target, name, data)
-
-
-def _keep_in_bucket(target: Any, name: str, data: bytes) -> str:
-    from govctl.state.s3 import S3Store
-    from govctl.state.storage import Conflict, StorageError
-
-    settings = target.settings
-    stem = f"{settings.workspace_key_prefix or 'env:'}/.deleted/{name}-{_stamp()}"
-    for n in range(100):
-        key = f"{stem}{AUDIT_SUFFIX}" if n == 0 else f"{stem}-{n}{AUDIT_SUFFIX}"
-        keep = S3Store(target.client, settings.bucket, key, encrypt=settings.encrypt,
-                       kms_key_id=settings.kms_key_id)
-        try:
-            keep.put(data, None)        # If-None-Match: never over an earlier kept log
-        except Conflict:
-            continue
-        except StorageError as exc:
-            raise DiagnosticError([error(
-                "Failed to keep the overwritten audit log",
-                f"{exc}. Nothing was overwritten.")]) from None
-        return keep.where
-    raise DiagnosticError([error("Failed to keep the overwritten audit log",
-                                 f"{stem}{AUDIT_SUFFIX} and its numbered successors exist. "
-                                 "Nothing was overwritten.")])
 
 
 __all__ = ["check_initialised", "copy_all", "from_identity", "identity", "previous", "record",

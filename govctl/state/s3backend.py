@@ -16,7 +16,6 @@ state ahead of its log would not be.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 from govctl.diagnostics import Diagnostic, DiagnosticError, error, warning
 from govctl.hcl import ast
 from govctl.state.backend import Backend
-from govctl.state.backends import Backends, literal_arguments
+from govctl.state.backends import Backends, literal_arguments, stamp
 from govctl.state.model import State
 from govctl.state.storage import Blob, Conflict, StorageError, Store
 
@@ -184,23 +183,35 @@ class S3Backends(Backends):
         try:
             log = backend.audit_store.get()
             if log is not None:
-                stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-                from govctl.state.s3 import S3Store
-
-                prefix = self.settings.workspace_key_prefix or "env:"
-                # the kept copy is as sensitive as the log: the same server-side encryption
-                keep = S3Store(self.client, self.settings.bucket,
-                               f"{prefix}/.deleted/{name}-{stamp}{AUDIT_SUFFIX}",
-                               encrypt=self.settings.encrypt,
-                               kms_key_id=self.settings.kms_key_id)
-                keep.put(log.data, None)
+                kept = self.keep_audit_log(name, log.data)
                 backend.audit_store.delete()
-                kept = keep.where
             backend.store.delete()
         except (StorageError, Conflict) as exc:
             raise DiagnosticError([error("Failed to delete the workspace", str(exc))]) from None
         backend.journal_path.unlink(missing_ok=True)
         return kept
+
+    def keep_audit_log(self, name: str, data: bytes) -> str:
+        from govctl.state.s3 import S3Store
+
+        settings = self.settings
+        stem = f"{settings.workspace_key_prefix or 'env:'}/.deleted/{name}-{stamp()}"
+        for n in range(100):
+            key = f"{stem}{AUDIT_SUFFIX}" if n == 0 else f"{stem}-{n}{AUDIT_SUFFIX}"
+            # the kept copy is as sensitive as the log: the same server-side encryption
+            keep = S3Store(self.client, settings.bucket, key, encrypt=settings.encrypt,
+                           kms_key_id=settings.kms_key_id)
+            try:
+                keep.put(data, None)        # If-None-Match: never over an earlier kept log
+            except Conflict:
+                continue
+            except StorageError as exc:
+                raise DiagnosticError([error(
+                    "Failed to keep the audit log", f"{exc}. Nothing was removed.")]) from None
+            return keep.where
+        raise DiagnosticError([error("Failed to keep the audit log",
+                                     f"{stem}{AUDIT_SUFFIX} and its numbered successors "
+                                     "exist. Nothing was removed.")])
 
     def advice(self) -> list[Diagnostic]:
         from govctl.state.s3 import versioning_enabled
