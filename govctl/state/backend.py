@@ -255,6 +255,7 @@ class Backend(Locking):
         """Store `state` as the next serial even when its content is unchanged:
         `state rekey`, which re-encrypts with the current key."""
         version, plain = self._stored()
+        self._refuse_if_replaced(version)
         old = statefile.loads(plain, self.where) if plain is not None else None
         if old is not None:
             self._check_successor(old.lineage, old.serial, state)
@@ -270,12 +271,19 @@ class Backend(Locking):
         next serial of whatever is there. The one write that may change the
         lineage; write() refuses it."""
         version, plain = self._stored()
+        self._refuse_if_replaced(version)
         if plain is not None:
             old = statefile.loads(plain, self.where)
             state.serial = max(state.serial, old.serial + 1)
         self._store(statefile.dumps(state), state, version)
         self._remove_journal()
         self._after_write(state)
+
+    def _refuse_if_replaced(self, version: str | None) -> None:
+        """A whole-state rewrite (rekey, push -force) replaces only what this
+        backend read: anything stored since is another run's."""
+        if self._seen is not None and version != self._seen[2]:
+            raise self._changed()
 
     def _encode_successor(self, state: State, old_bytes: bytes | None) -> bytes | None:
         """Set `state.serial` for writing it over the stored `old_bytes`, and return

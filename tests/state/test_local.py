@@ -197,3 +197,23 @@ def test_writer_killed_at_random_instants_leaves_old_or_new(backend):
         last_serial = state.serial
         assert dumps(state) == backend.path.read_bytes()
     assert last_serial > 1
+
+
+def test_whole_state_rewrites_replace_only_the_version_read(saved):
+    """rekey and push -force write whatever content they hold: they must not
+    replace a state someone stored after this backend read it."""
+    state = saved.read()
+    other = LocalBackend(saved.path)
+    theirs = other.read()
+    theirs.outputs = {}
+    from govctl.state.model import OutputState
+
+    theirs.outputs["theirs"] = OutputState("kept", "string")
+    other.write(theirs)
+    stored = saved.path.read_bytes()
+    with pytest.raises(DiagnosticError, match="State changed since it was read"):
+        saved.rewrite(state)
+    pushed = State()
+    with pytest.raises(DiagnosticError, match="State changed since it was read"):
+        saved.replace_history(pushed)
+    assert saved.path.read_bytes() == stored
