@@ -1,10 +1,8 @@
-"""Review of the remote-state and encryption change (issue 7): one test per bug.
-
-Each test asserts what a user running govctl against production needs, and is
-marked xfail(strict=True): the suite stays green while the bug is there, and
-the test turns red (XPASS) the day it is fixed, so the mark is removed then.
-S3 runs against the moto server over HTTP; a crashed apply is a real process
-killed by the in-memory provider (GOVCTL_MEM_FAIL action "kill").
+"""Regressions from a review of the remote-state and encryption change (issue 7):
+one test per bug found, each asserting what a user running govctl against
+production needs (all fixed). S3 runs against the moto server over HTTP; a
+crashed apply is a real process killed by the in-memory provider
+(GOVCTL_MEM_FAIL action "kill").
 """
 
 from __future__ import annotations
