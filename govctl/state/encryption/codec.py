@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from govctl.diagnostics import Diagnostic, DiagnosticError, error
 from govctl.state.encryption import envelope
@@ -74,16 +75,12 @@ class Codec:
     def seal(self, plaintext: bytes, *, lineage: str, serial: int) -> bytes:
         """`plaintext` as the primary method writes it (unchanged when it is
         `unencrypted`). Raises DiagnosticError when the key provider fails."""
-        method = self.method
-        if isinstance(method, Unencrypted):
+        fresh = self._new_key()
+        if fresh is None:
             return plaintext
+        method, key, params = fresh
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        try:
-            key, params = method.keys.new_key()
-        except KeyUnavailable as exc:
-            raise DiagnosticError([error(f"Cannot encrypt the {self.kind}", str(exc))]) \
-                from None
         nonce = os.urandom(envelope.NONCE_BYTES)
         head = envelope.new_header(self.kind, lineage, serial, "aes_gcm", method.keys.id,
                                    params, nonce)
@@ -102,6 +99,15 @@ class Codec:
         """A fresh data key for a stream of small records, and the header fields
         that find it again; None when the primary method writes unencrypted.
         One key per stream: a record costs one AES-GCM call, not a KMS call."""
+        fresh = self._new_key()
+        if fresh is None:
+            return None
+        method, key, params = fresh
+        return key, {"key_provider": method.keys.id, **params}
+
+    def _new_key(self) -> tuple[AesGcm, bytes, dict[str, Any]] | None:
+        """(method, key, header parameters) for something new to seal, or None
+        when the primary method writes unencrypted."""
         method = self.method
         if isinstance(method, Unencrypted):
             return None
@@ -110,7 +116,7 @@ class Codec:
         except KeyUnavailable as exc:
             raise DiagnosticError([error(f"Cannot encrypt the {self.kind}", str(exc))]) \
                 from None
-        return key, {"key_provider": method.keys.id, **params}
+        return method, key, params
 
     def stream_key_for(self, head: dict[str, object], where: str) -> bytes:
         """The key a stream header (from stream_key) names; DiagnosticError when no
