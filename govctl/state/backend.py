@@ -36,7 +36,8 @@ from govctl.state.locking import Locking
 from govctl.state.model import FORMAT_VERSION, State
 from govctl.state.storage import Blob, Conflict, Locker, StorageError, Store
 
-#: Set for one command by -allow-state-rollback (govctl.cli).
+#: Set for one command by -allow-state-rollback (govctl.cli): accept an encrypted
+#: state older than one seen, or another one where one was seen.
 ROLLBACK: contextvars.ContextVar[bool] = contextvars.ContextVar("allow_rollback", default=False)
 
 
@@ -52,7 +53,6 @@ class Backend(Locking):
         self.locker = locker
         self.journal_path = journal_path
         self.codec = codec              # encryption (govctl.state.encryption.Codec) or None
-        self.allow_rollback = False     # accept an encrypted state older than one seen
         self.accept_plain = False       # read unencrypted state (init -migrate-state)
         self._held: LockInfo | None = None
         self._base: tuple[str, int] | None = None
@@ -130,7 +130,7 @@ class Backend(Locking):
         if self.accept_plain and not encryption.is_sealed(blob.data):
             return blob.data
         data: bytes = self.codec.open(blob.data, where=self.where,
-                                      allow_rollback=self.allow_rollback or ROLLBACK.get())
+                                      allow_rollback=ROLLBACK.get())
         return data
 
     def _sealed(self, plain: bytes, state: State) -> bytes:
@@ -166,7 +166,7 @@ class Backend(Locking):
     def _check_place(self, lineage: str | None) -> None:
         places = self._places
         if places is not None:
-            places.check_place(self.where, lineage, self.allow_rollback or ROLLBACK.get())
+            places.check_place(self.where, lineage, ROLLBACK.get())
 
     def _load(self) -> tuple[State | None, Blob | None]:
         blob = self._get()
