@@ -148,10 +148,21 @@ class FileLocker(Locker):
         if self._held is not None and self._held.id == info.id:
             self.release(info)
             return
-        found = self.holder()
-        if found is not None and found[0] is not None and found[0].id != info.id:
-            return                  # another lock was taken since: leave it
-        self.lock_path.unlink(missing_ok=True)
+        # Take the file away first (a rename is atomic), then look at what was
+        # taken: a lock made since `info` was read goes straight back.
+        taken = self.lock_path.with_name(f".{self.lock_path.name}.{os.getpid()}.unlock")
+        try:
+            os.rename(self.lock_path, taken)
+        except FileNotFoundError:
+            return
+        try:
+            current = LockInfo.from_json(decode(taken.read_text(encoding="utf-8")))
+        except ValueError:
+            current = None          # unreadable: the lock the caller was shown
+        if current is not None and current.id != info.id:
+            with contextlib.suppress(FileExistsError):
+                os.link(taken, self.lock_path)
+        taken.unlink(missing_ok=True)
 
     def holder(self) -> tuple[LockInfo | None, bool] | None:
         for attempt in range(3):

@@ -5,6 +5,7 @@ force-unlock."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 
@@ -144,3 +145,25 @@ def test_release_after_force_unlock_keeps_the_new_holders_lock(backend):
             assert backend.lock_path.exists()
             holder = other.lock_holder()
             assert holder is not None and holder[0] == info2 and not holder[1]
+
+
+def test_force_release_leaves_a_lock_taken_since_alone(tmp_path):
+    """force-unlock of lock A must not remove lock B, taken after A was read."""
+    from govctl.state.local import FileLocker
+    from govctl.state.lockinfo import LockInfo, now, who
+
+    def info(lock_id: str) -> LockInfo:
+        return LockInfo(id=lock_id, who=who(), pid=os.getpid(), operation="apply",
+                        created=now(), path="x", version="test")
+
+    first, second = FileLocker(tmp_path / "s.lock.info"), FileLocker(tmp_path / "s.lock.info")
+    old = info("old")
+    assert first.try_acquire(old)
+    first.release(old)
+    new = info("new")
+    assert second.try_acquire(new)
+    FileLocker(tmp_path / "s.lock.info").force_release(old)      # read before `new` was taken
+    found = second.holder()
+    assert found is not None and found[0] is not None and found[0].id == "new"
+    FileLocker(tmp_path / "s.lock.info").force_release(new)
+    assert second.holder() is None
