@@ -21,7 +21,6 @@ from typing import Any
 
 from govctl import atomic
 from govctl.addrs import parse_instance
-from govctl.approvals.requirements import Requirement
 from govctl.diagnostics import DiagnosticError, error
 from govctl.plan.model import Action, Change, OutputChange, Plan
 from govctl.plugins.protocol import UNKNOWN
@@ -149,13 +148,22 @@ def loads(data: bytes, source: str) -> tuple[Plan, dict[str, Any]]:
             overrides=[Override(o["policy"], o["reason"], o.get("by", ""))
                        for o in doc.get("overrides", [])])
         plan.policy_results = [result_from_json(r) for r in doc.get("policy_results", [])]
-        plan.approvals_required = [Requirement.from_json(r)
-                                   for r in doc.get("approvals_required", [])]
+        plan.approvals_required = _requirements(doc.get("approvals_required", []))
         return plan, _dec(doc["variables"])
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DiagnosticError([error("Invalid plan file",
                                      f"{source} cannot be read as a saved plan: {exc}.")]) \
             from None
+
+
+def _requirements(docs: list[Any]) -> list[Any]:
+    """The approvals a plan requires; their module (which loads cryptography) is
+    imported only for a plan that has some."""
+    if not docs:
+        return []
+    from govctl.approvals.requirements import Requirement
+
+    return [Requirement.from_json(r) for r in docs]
 
 
 def show_context(data: bytes, source: str) -> tuple[Any, dict[str, Any] | None]:

@@ -16,12 +16,23 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote_plus
 
-import yaml
-
 from govctl.lang import values as V
 from govctl.lang.functions.base import CallContext, FunctionError, Param, function
 from govctl.lang.types import BOOL, DYNAMIC, NUMBER, STRING, MapType, ObjectType
 from govctl.lang.values import SENSITIVE, Value
+
+
+class _Lazy:
+    """PyYAML, imported on first use: only yamldecode and yamlencode need it, and
+    importing it cost every command 16 ms at start-up."""
+
+    def __getattr__(self, name: str) -> Any:
+        import yaml as module
+
+        return getattr(module, name)
+
+
+yaml: Any = _Lazy()
 
 # --- shared helpers (also used by the other function modules) -------------
 
