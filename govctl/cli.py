@@ -220,6 +220,9 @@ def _drift_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _state_flag(p: argparse.ArgumentParser) -> None:
     _flag(p, "state", dest="state_path", type=Path, default=None, metavar="PATH",
           help="the state file (default: the configuration's backend)")
+    # values for the encryption block (a passphrase), as plan and apply take them
+    p.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
+    p.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
 
 
 def _state_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -340,7 +343,7 @@ def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
 
 
 def _state_backend(directory: Path, state_path: Path | None,
-                   colour: bool | None) -> object | None:
+                   colour: bool | None, vars: list[Any] | None = None) -> object | None:
     """The backend of the configuration in `directory` (None after printing why
     there is none): `-state` if given, else the configuration's backend block,
     else `<directory>/govctl.tfstate`."""
@@ -379,7 +382,15 @@ def _state_backend(directory: Path, state_path: Path | None,
             f"{default.where}.")], colour=colour)  # type: ignore[attr-defined]
         return default
     try:
-        return backend_for(module)
+        values = None
+        if module.settings.encryption_block is not None:
+            from govctl.config import varfiles
+
+            values, vdiags = varfiles.collect(module.path, module.variables, vars or [])
+            if any(d.severity is Severity.ERROR for d in vdiags):
+                print_diagnostics(vdiags, colour=colour)
+                return None
+        return backend_for(module, values)
     except _Stop as stop:
         print_diagnostics(stop.diags, colour=colour)
         return None
@@ -392,7 +403,8 @@ def _state_command(args: argparse.Namespace, colour: bool | None) -> int:
         args.print_state_help()
         return 1
     directory = args.dir if args.command == "force-unlock" else Path(".")
-    backend: Any = _state_backend(directory, getattr(args, "state_path", None), colour)
+    backend: Any = _state_backend(directory, getattr(args, "state_path", None), colour,
+                                  getattr(args, "vars", None))
     if backend is None:
         return 1
     if args.command == "output":
@@ -425,7 +437,8 @@ def _audit_command(args: argparse.Namespace, colour: bool | None) -> int:
     if args.audit_command is None:
         args.print_audit_help()
         return 1
-    backend: Any = _state_backend(Path("."), args.state_path, colour)
+    backend: Any = _state_backend(Path("."), args.state_path, colour,
+                                  getattr(args, "vars", None))
     if backend is None:
         return 1
     opts = audit.AuditOptions(log=args.log, state=args.state_path,
@@ -537,7 +550,8 @@ def _dispatch(args: argparse.Namespace, colour: bool | None) -> int:
                 return show.markdown(args.plan_file, args.template, args.json, colour)
             backend: Any = None
             if args.plan_file is None:
-                backend = _state_backend(Path("."), args.state_path, colour)
+                backend = _state_backend(Path("."), args.state_path, colour,
+                                         getattr(args, "vars", None))
                 if backend is None:
                     return 1
             return show.run(args.plan_file, backend, args.json, colour)
@@ -570,6 +584,17 @@ def _dispatch(args: argparse.Namespace, colour: bool | None) -> int:
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:
+        # what a command did not report itself (a storage it cannot reach while
+        # looking at the state) is still a diagnostic, never a traceback
+        from govctl.diagnostics import DiagnosticError
+
+        if not isinstance(exc, DiagnosticError):
+            raise
+        from govctl.render.diagnostics import print_diagnostics
+
+        print_diagnostics(exc.diagnostics, colour=colour)
         return 1
     _parser().print_help()
     return 1

@@ -31,7 +31,7 @@ from govctl.commands.run import (
     _Stop,
     backend_for,
 )
-from govctl.diagnostics import Diagnostic, DiagnosticError, error
+from govctl.diagnostics import Diagnostic, DiagnosticError
 from govctl.drift.model import Kind, Report, Status
 from govctl.policy.model import Result
 from govctl.render.diagnostics import print_diagnostics
@@ -141,25 +141,11 @@ def build_report(opts: DriftOptions, run_opts: RunOptions | None = None,
 
 
 def read_state(backend: Any) -> Any:
-    """The state without a lock and without writing: a journal a crashed run
-    left is replayed in memory (backend.read() would fold it into the file)."""
-    from govctl.state import statefile
-    from govctl.state.local import replay
-    from govctl.state.model import State
-
+    """The state without a lock and without writing (Backend.peek)."""
     try:
-        data: bytes | None = backend.path.read_bytes()
-    except FileNotFoundError:
-        data = None
-    except OSError as exc:
-        raise _Stop(1, [error("Cannot read the state file",
-                              f"{backend.path}: {exc.strerror}.")]) from None
-    try:
-        prior = statefile.loads(data, str(backend.path)) if data is not None else None
-        state, _ = replay(prior, backend.journal_path, backend.codec)
+        return backend.peek()
     except DiagnosticError as exc:
         raise _Stop(1, exc.diagnostics) from None
-    return state if state is not None else State()
 
 
 def _schema_sensitive(providers: Any) -> Any:

@@ -535,8 +535,11 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
         if opts.mode != "destroy":
             ui.outputs(working.outputs)
         return 0
-    console.print(f"\nApply complete! Resources: {added} added, {changed} changed, "
-                  f"{destroyed} destroyed.")
+    if opts.mode == "destroy":      # as Terraform words it
+        console.print(f"\nDestroy complete! Resources: {destroyed} destroyed.")
+    else:
+        console.print(f"\nApply complete! Resources: {added} added, {changed} changed, "
+                      f"{destroyed} destroyed.")
     return 0
 
 

@@ -200,6 +200,13 @@ class Backend(Locking):
         self._base = (state.lineage, state.serial)
         return state
 
+    def peek(self) -> State:
+        """The current state for a read-only command (drift, check): through the
+        store and the codec like read(), with a journal a crashed run left
+        replayed in memory only; takes no lock and writes nothing."""
+        state, _ = replay(self._load()[0], self.journal_path, self.codec)
+        return state if state is not None else State()
+
     def _replay(self) -> tuple[State | None, bool]:
         """The stored state with the journal replayed. A dead journal whose changes
         never reached the state (JournalNotFolded) is set aside, so that it is

@@ -121,11 +121,13 @@ def _fail(diags: Sequence[Diagnostic]) -> int:
 
 
 def _no_state(backend: Backend) -> Diagnostic:
-    where = getattr(backend, "path", None) or repr(backend)
+    where = getattr(backend, "where", None) or getattr(backend, "path", None)
+    local = getattr(backend, "kind", "local") == "local"
     return error("No state file was found!",
-                 f"State management commands require a state file, and there is none at "
-                 f"{where}. Run this command in a directory where govctl has been run, or "
-                 "point it at the state with -state.")
+                 f"State management commands require a state, and there is none at "
+                 f"{where}. Run this command in a directory where govctl has been run"
+                 + (", or point it at the state with -state." if local else
+                    " (and the workspace that holds the state selected)."))
 
 
 def _no_match(target: Target) -> Diagnostic:

@@ -129,10 +129,13 @@ class LineSeal:
     and line number, so lines cannot be swapped, reordered or moved between
     journals."""
 
-    def __init__(self, key: bytes, lineage: str, serial: int):
+    def __init__(self, key: bytes | list[bytes], lineage: str, serial: int):
+        """`key`: the key, or for reading the candidates; the first line that one
+        of them opens settles which."""
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-        self._aead = AESGCM(key)
+        self._candidates = [AESGCM(k) for k in (key if isinstance(key, list) else [key])]
+        self._aead = self._candidates[0]
         self._aad = f"govctl-journal|{lineage}|{serial}|".encode()
 
     def seal(self, line: bytes, number: int) -> bytes:
@@ -149,11 +152,15 @@ class LineSeal:
             raise ValueError("not a sealed journal line") from None
         if len(raw) <= 12:
             raise ValueError("not a sealed journal line")
-        try:
-            return self._aead.decrypt(raw[:12], raw[12:], self._aad + str(number).encode())
-        except InvalidTag:
-            raise _Undecryptable("cannot be decrypted (wrong key, or the line was "
-                                 "altered)") from None
+        aad = self._aad + str(number).encode()
+        for aead in self._candidates:
+            try:
+                plain = aead.decrypt(raw[:12], raw[12:], aad)
+            except InvalidTag:
+                continue
+            self._aead, self._candidates = aead, [aead]
+            return plain
+        raise _Undecryptable("cannot be decrypted (wrong key, or the line was altered)")
 
 
 def read_journal(path: Path, codec: Any = None) -> tuple[_Begin | None, list[Any]]:
@@ -227,8 +234,8 @@ def _line_seal(begin: _Begin, codec: Any, path: Path, has_entries: bool) -> Line
             "Encrypted state journal",
             f"{path} is encrypted, but no encryption is configured to read it. Run from the "
             "configuration that applied it.")])
-    key = codec.stream_key_for(begin.sealed, str(path))
-    return LineSeal(key, begin.lineage, begin.serial)
+    keys = codec.stream_keys_for(begin.sealed, str(path))
+    return LineSeal(keys, begin.lineage, begin.serial)
 
 
 def apply_entries(state: State, entries: list[Any]) -> State:

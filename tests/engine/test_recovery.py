@@ -295,7 +295,7 @@ def test_destroy_after_a_killed_create_destroys_the_found_object(ws):
     clear_stale_lock(ws.root)
     code, out, err = ws.run("destroy", "-no-color", "-auto-approve", str(ws.root))
     assert code == 0, err + out
-    assert "0 added, 0 changed, 2 destroyed" in out
+    assert "Destroy complete! Resources: 2 destroyed." in out
     assert ws.world.list("mem_object") == []
     assert ws.addresses() == []
     assert ws.state()["intents"] == []

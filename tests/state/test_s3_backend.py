@@ -108,7 +108,7 @@ def test_round_trip_keeps_the_state_in_the_bucket(project: Project, tmp_path: Pa
 
     code, out, err = p.run("destroy", "-no-color", "-auto-approve", str(p.root))
     assert code == 0, err
-    assert "Resources: 0 added, 0 changed, 2 destroyed" in out
+    assert "Destroy complete! Resources: 2 destroyed." in out
     after = p.state()
     assert after["resources"] == [] and after["lineage"] == pulled["lineage"]
     assert p.world.list("mem_object") == []

@@ -118,22 +118,31 @@ class Codec:
                 from None
         return method, key, params
 
-    def stream_key_for(self, head: dict[str, object], where: str) -> bytes:
-        """The key a stream header (from stream_key) names; DiagnosticError when no
-        configured method has its key provider or the key is unavailable."""
-        provider = head.get("key_provider")
+    def stream_keys_for(self, head: dict[str, object], where: str) -> list[bytes]:
+        """The keys that may open a stream (from stream_key's header), the provider
+        it names first: after a key rotation the old passphrase can sit under
+        another provider name in the fallback, so every configured provider of
+        the same type is a candidate; the stream's first record tells which is
+        right. DiagnosticError when none can be had."""
+        provider = str(head.get("key_provider", ""))
+        kind = provider.split(".", 1)[0]
         params = {k: v for k, v in head.items() if k != "key_provider"}
-        for m in self.methods:
-            if isinstance(m, AesGcm) and m.keys.id == provider:
-                try:
-                    return m.keys.key_for(params)
-                except (EnvelopeError, KeyUnavailable, WrongKey) as exc:
-                    raise DiagnosticError([error(f"Cannot decrypt {where}",
-                                                 f"key provider {provider}: {exc}")]) from None
-        raise DiagnosticError([error(
-            f"Cannot decrypt {where}",
-            f"It was encrypted with key provider {provider}, which no method of the "
-            f"{self.kind} uses.")])
+        candidates = sorted({m.keys.id: m for m in self.methods if isinstance(m, AesGcm)
+                             and m.keys.type == kind}.values(),
+                            key=lambda m: m.keys.id != provider)
+        keys: list[bytes] = []
+        problems: list[str] = []
+        for m in candidates:
+            try:
+                keys.append(m.keys.key_for(params))
+            except (EnvelopeError, KeyUnavailable, WrongKey) as exc:
+                problems.append(f"key provider {m.keys.id}: {exc}")
+        if keys:
+            return keys
+        detail = "; ".join(problems) if problems else (
+            f"It was encrypted with key provider {provider}, and no method of the "
+            f"{self.kind} uses a key provider of that type.")
+        raise DiagnosticError([error(f"Cannot decrypt {where}", detail)])
 
     # --- reading ------------------------------------------------------------
     def open(self, data: bytes, *, where: str, allow_rollback: bool = False) -> bytes:
