@@ -95,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     i = sub.add_parser("init", help="check the providers and prepare the backend")
     i.add_argument("dir", nargs="?", default=".", type=Path)
     _flag(i, "no-color", dest="no_color", action="store_true")
+    _var_flags(i)
     _flag(i, "migrate-state", dest="migrate_state", action="store_true",
           help="copy every workspace's state from the previous backend to the configured one")
     _flag(i, "reconfigure", action="store_true",
@@ -195,6 +196,8 @@ def _workspace_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     for q in (wl, wsh, wn, wse, wd):
         q.add_argument("dir", nargs="?", default=".", type=Path)
         _flag(q, "no-color", dest="no_color", action="store_true")
+    for q in (wn, wse, wd):     # they write or read a state: its encryption's variables
+        _var_flags(q)
 
 
 def _drift_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -220,7 +223,12 @@ def _drift_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _state_flag(p: argparse.ArgumentParser) -> None:
     _flag(p, "state", dest="state_path", type=Path, default=None, metavar="PATH",
           help="the state file (default: the configuration's backend)")
-    # values for the encryption block (a passphrase), as plan and apply take them
+    _var_flags(p)
+
+
+def _var_flags(p: argparse.ArgumentParser) -> None:
+    """-var and -var-file, for commands that only need values for the encryption
+    block (a passphrase), given as plan and apply take them."""
     p.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
     p.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
 
@@ -529,7 +537,7 @@ def _dispatch(args: argparse.Namespace, colour: bool | None) -> int:
             from govctl.commands import init
 
             return init.run(args.dir, colour, init.InitOptions(
-                args.migrate_state, args.reconfigure, args.force_copy))
+                args.migrate_state, args.reconfigure, args.force_copy, args.vars or []))
         if args.command == "providers":
             from govctl.commands import providers
 
@@ -567,7 +575,8 @@ def _dispatch(args: argparse.Namespace, colour: bool | None) -> int:
                 args.workspace_command, args.dir, getattr(args, "name", None),
                 force=getattr(args, "force", False),
                 or_create=getattr(args, "or_create", False),
-                lock_timeout=getattr(args, "lock_timeout", 0.0), colour=colour))
+                lock_timeout=getattr(args, "lock_timeout", 0.0), colour=colour,
+                vars=getattr(args, "vars", None) or []))
         if args.command == "import":
             import importlib
 

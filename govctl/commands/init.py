@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -140,17 +140,18 @@ class InitOptions:
     migrate_state: bool = False
     reconfigure: bool = False
     force_copy: bool = False
+    vars: list[Any] = field(default_factory=list)     # -var/-var-file: encryption keys
 
 
 def _backend(root: m.Module, diags: list[Diagnostic], opts: InitOptions) -> str | None:
     """Set up the configured backend: copy the states over from the previous one
     when asked (govctl.state.migrate), remember it once it works, and say where
     the current workspace's state is; None after a diagnostic."""
-    from govctl.commands.run import _Stop, backends_for
+    from govctl.commands.run import _Stop, backends_for, encryption_values
     from govctl.state import migrate
 
     try:
-        configured = backends_for(root, initialised=False)
+        configured = backends_for(root, encryption_values(root, opts.vars), initialised=False)
         prior = None if opts.reconfigure else migrate.previous(
             root.path, configured, **configured.extras)
         if prior is not None:

@@ -113,6 +113,20 @@ def backends_for(module: Any, values: Any = None, *, initialised: bool = True) -
     return configured
 
 
+def encryption_values(module: Any, vars: list[Any]) -> Any:
+    """Variable values for the encryption block from -var/-var-file (and the
+    environment and tfvars files), for commands that take no others; None when
+    there is no encryption block. DiagnosticError for a bad -var."""
+    if module.settings.encryption_block is None:
+        return None
+    from govctl.config import varfiles
+
+    values, diags = varfiles.collect(module.path, module.variables, vars)
+    if _errors(diags):
+        raise DiagnosticError(diags)
+    return values
+
+
 def encryption_of(module: Any, values: Any = None) -> Any:
     """The root module's encryption configuration (None without an encryption
     block). `values`: the root variables' values; by default those the

@@ -7,7 +7,7 @@ still using that state is never left writing into a removed directory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,13 @@ class WorkspaceOptions:
     or_create: bool = False           # select: create it when missing
     lock_timeout: float = 0.0
     colour: bool | None = None
+    vars: list[Any] = field(default_factory=list)     # -var/-var-file: encryption keys
 
 
-def _backends(directory: Path) -> Any:
+def _backends(directory: Path, vars: list[Any]) -> Any:
     """The configured backend of the configuration in `directory` (local when the
     configuration cannot be loaded: its errors are `validate`'s to report)."""
-    from govctl.commands.run import backends_for
+    from govctl.commands.run import backends_for, encryption_values
     from govctl.config.loader import load_config
     from govctl.state.backends import LocalBackends
 
@@ -38,13 +39,13 @@ def _backends(directory: Path) -> Any:
         module, _ = load_config(directory, allow_empty=True)
     except (DiagnosticError, OSError):
         return LocalBackends(directory.resolve() / "govctl.tfstate")
-    return backends_for(module)
+    return backends_for(module, encryption_values(module, vars))
 
 
 def run(opts: WorkspaceOptions) -> int:
     try:
         root = opts.directory.resolve()
-        base = _backends(opts.directory)
+        base = _backends(opts.directory, opts.vars)
         if opts.command == "list":
             return _list(root, base)
         if opts.command == "show":

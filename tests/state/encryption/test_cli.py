@@ -256,3 +256,21 @@ def test_a_state_deleted_or_replaced_is_refused_but_a_deleted_workspace_is_not(
     assert ws.run("workspace", "new", "dev")[0] == 0
     code, _, err = ws.plan()
     assert code == 0, err
+
+
+def test_init_and_workspace_take_the_passphrase_from_var(
+        ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOVCTL_VAR_passphrase")
+    given = ("-var", f"passphrase={PASSPHRASE}")
+    configure(ws, resources='resource "mem_object" "a" {\n  name = "a-${govctl.workspace}"\n}\n')
+    code, out, err = ws.run("init", "-no-color", *given, str(ws.root))
+    assert code == 0, out + err
+    assert ws.apply(*given)[0] == 0
+    code, out, err = ws.run("workspace", "new", *given, "dev")
+    assert code == 0, out + err
+    assert ws.apply(*given)[0] == 0
+    assert ws.run("workspace", "select", *given, "default")[0] == 0
+    code, _, err = ws.run("workspace", "delete", "-force", "dev")   # no key: told so
+    assert code == 1 and "passphrase" in err
+    code, out, err = ws.run("workspace", "delete", "-force", *given, "dev")
+    assert code == 0, out + err
