@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import itertools
-import json
 import os
-import platform
 import shlex
 import signal
 import statistics
@@ -48,7 +46,7 @@ import botocore.config
 from botocore.exceptions import ClientError
 
 # bench/ is on sys.path when this file is run as a script
-from run import Run, govctl_command, parse_sizes, run_child
+from run import Run, govctl_command, machine, parse_sizes, run_child, write_results
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -464,14 +462,11 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows, args.runs)
     results = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "cpus": os.cpu_count(), "boto3": boto3.__version__},
+        "machine": machine(boto3=boto3.__version__),
         "runs": args.runs, "raw_threads": RAW_THREADS, "target_factor": TARGET_FACTOR,
         "rows": rows,
     }
-    path = OUT / "aws_refresh.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {path}")
+    write_results("aws_refresh.json", results)
     return 0
 
 

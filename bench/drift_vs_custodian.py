@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -45,7 +44,7 @@ import boto3
 
 # bench/ is on sys.path when this file is run as a script
 from aws_refresh import OUT, REGION, clean_env, fmt, reset, sandbox, start
-from run import Run, run_child, tail
+from run import Run, machine, run_child, tail, write_results
 
 WORK = OUT / "drift_vs_custodian"
 C7N_VENV = OUT / "c7n-venv"
@@ -473,9 +472,7 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-                    "boto3": boto3.__version__},
+        "machine": machine(load_average=os.getloadavg(), boto3=boto3.__version__),
         "custodian_versions": c7n_versions,
         "runs": args.runs, "buckets": BUCKETS, "keys": KEYS,
         "buckets_without_encryption": len(drifted(bucket_names())),
@@ -489,9 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     results["target"] = {"ratio_max": TARGET_RATIO, "ratio": ratio,
                          "met": ratio is not None and ratio <= TARGET_RATIO}
     print_table(results)
-    path = OUT / "drift_vs_custodian.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {path}")
+    write_results("drift_vs_custodian.json", results)
     return 0
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import sys
 import time
@@ -330,8 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows, latency, checks, args.repeat)
     results = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "cpus": os.cpu_count()},
+        "machine": run.machine(),
         "terraform_version": tf_version,
         "repeat": args.repeat,
         "tf_apply_timeout_s": args.tf_apply_timeout,
@@ -339,9 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         "latency": latency,
         "targets": checks,
     }
-    path = OUT / "engine_results.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {path}")
+    run.write_results("engine_results.json", results)
     return 0
 
 

@@ -257,6 +257,21 @@ def print_table(rows: list[dict[str, Any]], version: Measure, checks: list[dict[
         print(f"  {c['what']:<50} {value:>9}  (limit {c['limit']} {c['unit']})  {status}")
 
 
+def machine(**extra: Any) -> dict[str, Any]:
+    """What a results file says about where it was measured."""
+    return {"python": sys.version.split()[0], "platform": platform.platform(),
+            "cpus": os.cpu_count(), **extra}
+
+
+def write_results(name: str, results: dict[str, Any]) -> Path:
+    """bench/out/NAME, every benchmark's machine-readable results."""
+    path = OUT / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {path}")
+    return path
+
+
 def parse_sizes(text: str) -> list[int]:
     try:
         sizes = sorted({int(s) for s in text.split(",") if s.strip()})
@@ -319,17 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows, version, checks)
     results = {
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(),
-                    "cpus": os.cpu_count()},
+        "machine": machine(),
         "terraform_version": tf_version,
         "repeat": args.repeat,
         "govctl_version": version.summary(),
         "rows": rows,
         "targets": checks,
     }
-    path = OUT / "results.json"
-    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    print(f"\nwrote {path}")
+    write_results("results.json", results)
     return 0
 
 

@@ -19,7 +19,6 @@ Prints median and p95 in milliseconds; writes bench/out/s3_lock.json.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import statistics
@@ -135,8 +134,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{'operation':<40} {'median ms':>10} {'p95 ms':>10}")
     for name, f in results.items():
         print(f"{name:<40} {f['median_ms']:>10.1f} {f['p95_ms']:>10.1f}")
-    OUT.mkdir(exist_ok=True)
-    (OUT / "s3_lock.json").write_text(json.dumps(results, indent=2) + "\n")
+    from run import write_results
+
+    write_results("s3_lock.json", results)
     return 0
 
 
