@@ -359,7 +359,7 @@ def _state_backend(directory: Path, state_path: Path | None,
 
     if state_path is not None:
         return LocalBackend(state_path)
-    from govctl.commands.run import _Stop, backend_for
+    from govctl.commands.run import _Stop, backend_for, encryption_values
     from govctl.config.loader import load_config
     from govctl.diagnostics import DiagnosticError, Severity, warning
     from govctl.render.diagnostics import print_diagnostics
@@ -390,17 +390,12 @@ def _state_backend(directory: Path, state_path: Path | None,
             f"{default.where}.")], colour=colour)  # type: ignore[attr-defined]
         return default
     try:
-        values = None
-        if module.settings.encryption_block is not None:
-            from govctl.config import varfiles
-
-            values, vdiags = varfiles.collect(module.path, module.variables, vars or [])
-            if any(d.severity is Severity.ERROR for d in vdiags):
-                print_diagnostics(vdiags, colour=colour)
-                return None
-        return backend_for(module, values)
+        return backend_for(module, encryption_values(module, vars or []))
     except _Stop as stop:
         print_diagnostics(stop.diags, colour=colour)
+        return None
+    except DiagnosticError as exc:
+        print_diagnostics(exc.diagnostics, colour=colour)
         return None
 
 

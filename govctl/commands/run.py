@@ -130,7 +130,8 @@ def encryption_values(module: Any, vars: list[Any]) -> Any:
 def encryption_of(module: Any, values: Any = None) -> Any:
     """The root module's encryption configuration (None without an encryption
     block). `values`: the root variables' values; by default those the
-    environment and tfvars files give (state commands take no -var)."""
+    environment and tfvars files give (a bad file is reported where the run's
+    own variables are read)."""
     if module.settings.encryption_block is None:
         return None
     from govctl.config import varfiles
