@@ -448,6 +448,39 @@ def test_order_functions_refuse_a_cyclic_graph(load):
         G.resource_dependencies(g)
 
 
+@pytest.mark.parametrize("files", [
+    {"main.hcl": ROOT, "modules/store/main.hcl": STORE},
+    {"main.hcl": """\
+        locals {
+          one = aws_iam_role.r.name
+          two = upper(local.one)
+        }
+        resource "aws_iam_role" "r" { name = "r" }
+        module "m" {
+          source     = "./m"
+          count      = length(local.two)
+          depends_on = [aws_iam_role.r]
+        }
+     """, "m/main.hcl": 'resource "aws_s3_bucket" "b" {}\n'},
+], ids=["modules", "module-count"])
+def test_resource_dependencies_without_networkx_agree(files, write_config, tmp_path,
+                                                      monkeypatch):
+    """What apply uses (no networkx) is what the planner records in state."""
+    monkeypatch.chdir(tmp_path)
+    module, _ = load_config(write_config(files))
+    graph, _ = G.build(module)
+    expected = G.resource_dependencies(graph)
+    assert expected and any(expected.values())
+    assert G.resource_dependencies_of(module) == expected
+
+
+def test_resource_dependencies_without_networkx_on_a_cycle(write_config, tmp_path,
+                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    module, _ = load_config(write_config({"main.hcl": CYCLES}))
+    assert G.resource_dependencies_of(module) is None
+
+
 # --------------------------------------------------------------------------- DOT
 
 _NODE = re.compile(r'^\s*"[^"]+" \[label="[^"]+", shape="\w+"(, style="dashed")?\];$')

@@ -386,11 +386,11 @@ def _needs_saved_plan(reqs: list[Any]) -> Diagnostic:
 def _approvals(module: Any, the_plan: Any, plan_file: Path, data: bytes) -> list[Any]:
     """The signatures that count for a saved plan that needs them; _Stop when
     they do not meet every requirement."""
-    from govctl.approvals import approvers, signatures
-    from govctl.approvals.requirements import verify
-
     if not the_plan.approvals_required:
         return []
+    from govctl.approvals import approvers, signatures  # cryptography: only when needed
+    from govctl.approvals.requirements import verify
+
     keys, diags = approvers.keys(module)
     try:
         given = signatures.load(plan_file)

@@ -26,8 +26,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import networkx as nx
-
 from govctl.addrs import InstanceAddr, Key, ModulePath, ResourceAddr
 from govctl.config import model as m
 from govctl.diagnostics import Diagnostic, error, warning
@@ -317,6 +315,10 @@ def _target(stmt: _Statement, base: ModulePath, addr: InstanceAddr) -> InstanceA
 
 def _order(stmts: list[_Statement]) -> tuple[list[_Statement], list[Diagnostic]]:
     """Chains in order: a statement runs before one that moves on from its `to`."""
+    if not stmts:
+        return [], []
+    import networkx as nx  # here: most runs have no moved blocks
+
     g: nx.DiGraph = nx.DiGraph()
     g.add_nodes_from(range(len(stmts)))
     for i, a in enumerate(stmts):
