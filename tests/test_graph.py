@@ -422,22 +422,28 @@ def test_resource_dependencies_through_locals_and_module_boundaries(load):
     }
 
 
+MODULE_COUNT = {
+    "main.hcl": """\
+        locals {
+          one = aws_iam_role.r.name
+          two = upper(local.one)
+        }
+        resource "aws_iam_role" "r" { name = "r" }
+        resource "aws_kms_key" "k" { description = "k" }
+        module "m" {
+          source     = "./m"
+          count      = length(local.two)
+          depends_on = [aws_kms_key.k]
+        }
+    """,
+    "m/main.hcl": 'resource "aws_s3_bucket" "b" {}\n',
+}
+
+
 def test_resource_dependencies_through_module_count_and_chained_locals(load):
-    g, _ = load({
-        "main.hcl": """\
-            locals {
-              one = aws_iam_role.r.name
-              two = upper(local.one)
-            }
-            resource "aws_iam_role" "r" { name = "r" }
-            module "m" {
-              source = "./m"
-              count  = length(local.two)
-            }
-        """,
-        "m/main.hcl": 'resource "aws_s3_bucket" "b" {}\n',
-    })
-    assert G.resource_dependencies(g)["module.m.aws_s3_bucket.b"] == {"aws_iam_role.r"}
+    g, _ = load(MODULE_COUNT)
+    assert G.resource_dependencies(g)["module.m.aws_s3_bucket.b"] == {"aws_iam_role.r",
+                                                                     "aws_kms_key.k"}
 
 
 def test_order_functions_refuse_a_cyclic_graph(load):
@@ -450,18 +456,7 @@ def test_order_functions_refuse_a_cyclic_graph(load):
 
 @pytest.mark.parametrize("files", [
     {"main.hcl": ROOT, "modules/store/main.hcl": STORE},
-    {"main.hcl": """\
-        locals {
-          one = aws_iam_role.r.name
-          two = upper(local.one)
-        }
-        resource "aws_iam_role" "r" { name = "r" }
-        module "m" {
-          source     = "./m"
-          count      = length(local.two)
-          depends_on = [aws_iam_role.r]
-        }
-     """, "m/main.hcl": 'resource "aws_s3_bucket" "b" {}\n'},
+    MODULE_COUNT,
 ], ids=["modules", "module-count"])
 def test_resource_dependencies_without_networkx_agree(files, write_config, tmp_path,
                                                       monkeypatch):
