@@ -18,8 +18,9 @@ from govctl.config.evaluate import Instance, ModuleEval
 from govctl.diagnostics import error
 from govctl.lang import values as V
 from govctl.lang.values import Value
+from govctl.plan.attributes import has_unknown
 from govctl.plan.model import Action, Change, Plan
-from govctl.plan.planner import _message, has_unknown, where
+from govctl.plan.provider_errors import provider_message, where
 from govctl.plan.providers import ProviderSet
 from govctl.plugins.protocol import ProviderError
 from govctl.state.model import State
@@ -86,8 +87,9 @@ class Applier(Repairs, Destroys):
                 with self.calls:
                     data = provider.read_data(res.type, config)
                 return from_provider(schema, data)
-            except Exception as exc:  # a provider bug too: see planner._message
-                self._fail(change or Change(addr, Action.READ, "", None, None), _message(exc))
+            except Exception as exc:  # a provider bug too: see plan.provider_errors
+                self._fail(change or Change(addr, Action.READ, "", None, None),
+                           provider_message(exc))
                 return V.unknown()
         if change is not None and change.action is Action.NOOP:
             self._keep_flags(change)
@@ -201,7 +203,7 @@ def _with_ignored(proposed: dict[str, Any], prior: dict[str, Any] | None,
                   res: m.Resource) -> dict[str, Any]:
     """lifecycle.ignore_changes, as the planner applied it: the final
     configuration must not bring back what the plan left alone."""
-    from govctl.plan.planner import keep_ignored
+    from govctl.plan.attributes import keep_ignored
 
     if prior is None:
         return proposed
@@ -218,8 +220,6 @@ def _still_planned(change: Change, prior: dict[str, Any] | None, proposed: dict[
     known at plan time and is what the configuration gives now. Then asking the
     provider to plan again (one more remote call per change) would change
     nothing; otherwise None, and the provider plans with the final values."""
-    from govctl.plan.planner import has_unknown
-
     after = change.after
     if after is None or change.before is not prior or change.action is Action.REPLACE:
         return None

@@ -24,12 +24,12 @@ class Check:
 def postconditions(me: ModuleEval, inst: Instance) -> list[Check]:
     """Resolve each postcondition's references now, on the evaluating thread
     (the evaluator is not thread-safe); `self` is the only name left to fill."""
-    from govctl.plan.planner import _repetition
+    from govctl.plan.replace_triggers import repetition
 
     posts = inst.resource.lifecycle.postconditions
     if not posts:
         return []
-    extra = {**_repetition(me, inst), "self": V.unknown()}
+    extra = {**repetition(me, inst), "self": V.unknown()}
     out = []
     for post in posts:
         scope = me.scope_for(post.condition, extra)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from govctl.apply.ledger import Ledger, attribute_paths
 from govctl.apply.outcomes import Outcome
 from govctl.plan.model import Action, Change
-from govctl.plan.planner import _message
+from govctl.plan.provider_errors import provider_message
 from govctl.plugins.protocol import ProviderError
 from govctl.state.model import InstanceState
 
@@ -36,10 +36,10 @@ class Destroys(Ledger):
                 if replaced is None:
                     self.on_event("start", change, "")
                 provider.apply(change.type, change.before, None)
-        except Exception as exc:  # a provider bug too: see planner._message
+        except Exception as exc:  # a provider bug too: see plan.provider_errors
             what = "the new object was created, but destroying the old one failed: " \
                 if replaced is not None else ""
-            self._fail(shown, what + _message(exc))
+            self._fail(shown, what + provider_message(exc))
             return
         if change.deposed:
             with self.lock:
@@ -111,10 +111,10 @@ class Destroys(Ledger):
                 if self.stop.is_set():
                     return
                 provider.apply(change.type, change.before, None)
-        except Exception as exc:  # a provider bug too: see planner._message
+        except Exception as exc:  # a provider bug too: see plan.provider_errors
             with self.lock:
                 self.destroy_failed.add(change.addr)
-            self._fail(change, f"destroying the old object failed: {_message(exc)}")
+            self._fail(change, f"destroying the old object failed: {provider_message(exc)}")
             return
         self._gone(change.addr)
         with self.lock:

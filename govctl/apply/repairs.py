@@ -51,7 +51,7 @@ class Repairs(Ledger):
         only be a deposed object, and a `before` that the state does not hold
         at its address is an object the planner found (an intent's or an
         import's), which apply must record or it is lost."""
-        from govctl.plan.planner import same_object
+        from govctl.plan.repairs import same_object
 
         seen: dict[InstanceAddr, Change] = {}
         for c in self.plan.changes:

@@ -7,7 +7,7 @@ through its provider by id and written to state under the lock, and nothing
 in the cloud changes. The next plan compares it with the configuration.
 
 For imports reviewed in a plan, use `import` blocks instead
-(govctl.plan.planner).
+(govctl.plan.importing).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _import(opts: RunOptions, module: m.Module, values: dict[str, InputValue],
     from govctl.commands.run import _locked, _providers, _Stop, backend_for
     from govctl.config.evaluate import ModuleEval, Options, Result
     from govctl.graph import build, resource_dependencies
-    from govctl.plan.planner import config_resource, import_object
+    from govctl.plan.importing import config_resource, import_object
     from govctl.plugins.schema import schema_from_model
     from govctl.state.model import InstanceState
 

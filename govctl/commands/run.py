@@ -175,7 +175,8 @@ def _make_plan(opts: RunOptions, module: Any, values: dict[str, Any], state: Any
                providers: Any = None) -> Any:
     import datetime
 
-    from govctl.plan.planner import PlanOptions, make_plan
+    from govctl.plan.options import PlanOptions
+    from govctl.plan.planner import make_plan
 
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ui = _json_ui(opts)
@@ -408,7 +409,7 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
     from govctl.config.evaluate import InputValue
     from govctl.lang.values import from_python
     from govctl.plan import planfile
-    from govctl.plan.planner import config_digest
+    from govctl.plan.digest import config_digest
 
     assert opts.plan_file is not None
     data, the_plan, variables = planfile.read(opts.plan_file, opts.directory)

@@ -14,8 +14,8 @@ from typing import Any
 
 from govctl.config import model as m
 from govctl.drift.model import ABSENT, AttributeDrift, DriftItem, Kind
+from govctl.plan.importing import config_resource
 from govctl.plan.model import Action, Change, Plan
-from govctl.plan.planner import config_resource
 from govctl.state.model import State
 
 SchemaSensitive = Callable[[str, str], set[str]]   # (state provider, type) -> names

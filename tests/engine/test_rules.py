@@ -77,8 +77,8 @@ def test_precondition_failure_stops_the_plan(ws):
 
 def test_refresh_reports_progress(ws):
     from govctl.config.loader import load_config
-    from govctl.plan.planner import refresh
     from govctl.plan.providers import ProviderSet
+    from govctl.plan.refresh import refresh
     from govctl.plugins.registry import installed
     from govctl.state.local import LocalBackend
 
