@@ -21,7 +21,8 @@ class _Ordered(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: object, option_string: str | None = None) -> None:
         items = list(getattr(namespace, "vars", None) or [])
-        items.append(("var-file" if option_string == "-var-file" else "var", str(values)))
+        kind = "var-file" if option_string in ("-var-file", "--var-file") else "var"
+        items.append((kind, str(values)))
         namespace.vars = items
 
 
@@ -38,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
                                 "platforms on AWS and Google Cloud.")
     p.add_argument("-version", "--version", "-v", action="store_true",
                    help="print the version")
-    p.add_argument("-chdir", help="switch to this directory before doing anything")
+    p.add_argument("-chdir", "--chdir", help="switch to this directory before doing anything")
     p.add_argument("-allow-state-rollback", "--allow-state-rollback",
                    dest="allow_state_rollback", action="store_true",
                    help="accept an encrypted state older than one this machine has seen "
@@ -47,23 +48,25 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check that the configuration is valid")
     v.add_argument("dir", nargs="?", default=".", type=Path)
-    v.add_argument("-json", action="store_true", help="machine-readable output")
-    v.add_argument("-no-color", dest="no_color", action="store_true")
+    v.add_argument("-json", "--json", action="store_true", help="machine-readable output")
+    v.add_argument("-no-color", "--no-color", dest="no_color", action="store_true")
 
     f = sub.add_parser("fmt", help="rewrite configuration files in the canonical format")
     f.add_argument("targets", nargs="*", type=Path, default=[Path(".")])
-    f.add_argument("-check", action="store_true", help="exit 3 if any file needs changes")
-    f.add_argument("-diff", action="store_true", help="show the changes as a diff")
-    f.add_argument("-recursive", action="store_true", help="also format subdirectories")
-    f.add_argument("-write", type=_bool_flag, default=True, metavar="BOOL")
-    f.add_argument("-list", type=_bool_flag, default=True, metavar="BOOL")
-    f.add_argument("-no-color", dest="no_color", action="store_true")
+    f.add_argument("-check", "--check", action="store_true",
+                   help="exit 3 if any file needs changes")
+    f.add_argument("-diff", "--diff", action="store_true", help="show the changes as a diff")
+    f.add_argument("-recursive", "--recursive", action="store_true",
+                   help="also format subdirectories")
+    f.add_argument("-write", "--write", type=_bool_flag, default=True, metavar="BOOL")
+    f.add_argument("-list", "--list", type=_bool_flag, default=True, metavar="BOOL")
+    f.add_argument("-no-color", "--no-color", dest="no_color", action="store_true")
 
     c = sub.add_parser("console", help="evaluate expressions read from standard input")
     c.add_argument("dir", nargs="?", default=".", type=Path)
-    c.add_argument("-var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
-    c.add_argument("-var-file", action=_Ordered, dest="vars", metavar="FILE")
-    c.add_argument("-no-color", dest="no_color", action="store_true")
+    c.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
+    c.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
+    c.add_argument("-no-color", "--no-color", dest="no_color", action="store_true")
 
     for name, help_ in (("plan", "show the changes required by the configuration"),
                         ("apply", "make the changes required by the configuration"),
@@ -145,6 +148,9 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
     _flag(im, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
           metavar="DURATION")
+    _flag(im, "no-color", dest="no_color", action="store_true")
+    _flag(im, "input", type=_bool_flag, default=True, metavar="BOOL",
+          help="accepted for Terraform's scripts: import never prompts")
 
     fu = sub.add_parser("force-unlock", help="remove a lock left on the state")
     fu.add_argument("lock_id", metavar="LOCK_ID")
@@ -578,7 +584,7 @@ def _dispatch(args: argparse.Namespace, colour: bool | None) -> int:
             # govctl/commands/importing.py: run(directory, addr, id, vars, lock_timeout)
             importing = importlib.import_module("govctl.commands.importing")
             code: int = importing.run(args.config, args.addr, args.id, args.vars or [],
-                                      args.lock_timeout)
+                                      args.lock_timeout, colour=colour)
             return code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -136,3 +136,22 @@ def test_validate_checks_resources_against_installed_provider_schemas(write_conf
     assert 'An argument named "nme" is not expected in mem_object. Did you mean "name"?' in err
     assert 'The argument "name" is required in mem_object' in err
     assert "nobody_thing" not in err    # no provider installed for it: left to init
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "destroy", "console", "import"])
+def test_double_dash_var_file_is_a_var_file(command):
+    """`--var-file` and `--var` mean what `-var-file` and `-var` mean, in order."""
+    from govctl.cli import _parser
+
+    extra = ["x.a", "id"] if command == "import" else []
+    args = _parser().parse_args([command, "--var-file=a.tfvars", "--var", "n=1",
+                                 "-var-file", "b.tfvars", "--var=m=2", *extra])
+    assert args.vars == [("var-file", "a.tfvars"), ("var", "n=1"), ("var-file", "b.tfvars"),
+                         ("var", "m=2")]
+
+
+@pytest.mark.parametrize("flag", ["--json", "--no-color"])
+def test_validate_takes_double_dash_flags(flag):
+    from govctl.cli import _parser
+
+    assert _parser().parse_args(["validate", flag]) is not None

@@ -155,6 +155,38 @@ def test_init_version_constraint_that_fails(tmp_path, capsys):
     assert 'version = ">= 99"' in err         # the offending source line
 
 
+def _objects(root: Path, version: str, *names: str) -> Path:
+    blocks = "".join(f'resource "mem_object" "{n}" {{\n  name = "{n}"\n}}\n' for n in names)
+    return _write(root, {"main.hcl": f"""
+        govctl {{
+          required_providers {{
+            mem = {{ source = "govctl/mem", version = "{version}" }}
+          }}
+        }}
+        {_provider(root)}
+        """ + blocks})
+
+
+@pytest.mark.parametrize("command", [
+    ["plan"], ["apply", "-auto-approve"], ["destroy", "-auto-approve"], ["drift"], ["check"],
+    ["import", "mem_object.b", "id-b"]])
+def test_commands_that_call_providers_refuse_a_version_init_would_refuse(
+        tmp_path, capsys, monkeypatch, command):
+    """A provider upgraded or swapped after init is refused by every command
+    that uses it, before any provider call, as Terraform refuses a provider
+    its dependency lock file does not allow."""
+    _objects(tmp_path, ">= 0.1", "a")
+    monkeypatch.chdir(tmp_path)
+    assert _run(capsys, "apply", "-auto-approve", "-no-color")[0] == 0
+    made = (tmp_path / "world.json").read_text()
+    _objects(tmp_path, ">= 99", "a", "b")
+    code, out, err = _run(capsys, command[0], "-no-color", *command[1:])
+    assert code == 1, out + err
+    assert "Error: Incompatible provider version" in err
+    assert 'version = ">= 99"' in err
+    assert (tmp_path / "world.json").read_text() == made     # no provider call changed it
+
+
 def test_init_source_mismatch(tmp_path, capsys):
     d = _config(tmp_path, 'mem = { source = "acme/mem" }')
     code, _, err = _run(capsys, "init", "-no-color", str(d))

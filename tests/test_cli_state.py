@@ -339,7 +339,7 @@ def test_force_unlock_without_a_lock(applied):
 def test_import_calls_the_import_command(tmp_path, capsys, monkeypatch):
     calls = []
 
-    def run(directory, addr, id_, vars_, lock_timeout):
+    def run(directory, addr, id_, vars_, lock_timeout, colour=None):
         calls.append((directory, addr, id_, list(vars_), lock_timeout))
         return 0
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def run(directory: Path, addr: str, id: str, vars: Sequence[tuple[str, str]] = (),
-        lock_timeout: float = 0.0) -> int:
+        lock_timeout: float = 0.0, colour: bool | None = None) -> int:
     """Import the object `id` as `addr`; 0 on success, 1 with diagnostics."""
     from govctl.commands.run import RunOptions, _load, _Stop
 
@@ -37,12 +37,12 @@ def run(directory: Path, addr: str, id: str, vars: Sequence[tuple[str, str]] = (
         target = _address(addr)
         result = _import(opts, module, values, target, id)
     except _Stop as stop:
-        print_diagnostics(stop.diags)
+        print_diagnostics(stop.diags, colour=colour)
         return stop.code
     except DiagnosticError as exc:
-        print_diagnostics(exc.diagnostics)
+        print_diagnostics(exc.diagnostics, colour=colour)
         return 1
-    print_diagnostics(diags + result)
+    print_diagnostics(diags + result, colour=colour)
     if any(d.severity is Severity.ERROR for d in result):
         return 1
     print(f"{target}: Import prepared!\n  Prepared {target.resource.type} for import\n"

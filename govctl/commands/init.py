@@ -95,9 +95,7 @@ def check_providers(tree: list[ModuleNeeds],
     diags: list[Diagnostic] = []
     seen: set[tuple[str, str]] = set()
     for mod in tree:
-        explicit = {n.name: m.RequiredProvider(n.name, n.source, n.version, n.node)
-                    for n in mod.needs if n.explicit}
-        diags += check_required(explicit, installed)
+        diags += check_required(mod.module.settings.required_providers, installed)
         for n in mod.needs:
             if n.explicit or (n.name, n.source) in seen:
                 continue
@@ -109,6 +107,24 @@ def check_providers(tree: list[ModuleNeeds],
             for d in check_required({n.name: m.RequiredProvider(n.name, n.source, "", n.node)},
                                     installed):
                 diags.append(dataclasses.replace(d, detail=why + d.detail))
+    return diags
+
+
+def required_problems(root: m.Module, installed: Mapping[str, Any]) -> list[Diagnostic]:
+    """What init says of every module's required_providers (a provider missing,
+    from another source, or at a version outside the constraints), for the
+    commands that call providers: a provider upgraded or swapped since init is
+    refused there too, as Terraform refuses one its lock file does not allow.
+    Needs only implied by a resource type are left to the command, which
+    reports a missing provider where the resource uses it."""
+    from govctl.plugins.registry import check_required
+
+    diags: list[Diagnostic] = []
+    stack = [root]
+    while stack:
+        mod = stack.pop()
+        stack.extend(mod.children[name] for name in sorted(mod.children, reverse=True))
+        diags += check_required(mod.settings.required_providers, installed)
     return diags
 
 
@@ -237,4 +253,5 @@ def run(directory: Path, colour: bool | None = None, opts: InitOptions | None = 
     return 0
 
 
-__all__ = ["ModuleNeeds", "Need", "check_providers", "requirements", "run"]
+__all__ = ["ModuleNeeds", "Need", "check_providers", "required_problems", "requirements",
+           "run"]

@@ -87,9 +87,35 @@ def _load(opts: RunOptions) -> tuple[Any, dict[str, Any], list[Diagnostic]]:
         raise _Stop(1, diags)
     values, vdiags = varfiles.collect(module.path, module.variables, opts.vars)
     diags += vdiags
+    if not _errors(diags) and opts.input and sys.stdin.isatty():
+        asked, adiags = _ask_for_missing(module, values)
+        values.update(asked)
+        diags += adiags
     if _errors(diags):
         raise _Stop(1, diags)
     return module, values, diags
+
+
+def _ask_for_missing(module: Any, values: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """Required root variables nothing set, asked for at the terminal as
+    Terraform asks (-input=false or no terminal: the plan reports them); a
+    sensitive one is read without echo."""
+    import getpass
+
+    from govctl.config import varfiles
+
+    given: list[tuple[str, str]] = []
+    for name, var in sorted(module.variables.items()):
+        if var.default is not None or name in values:
+            continue
+        about = f"\n  {var.description}\n" if var.description else ""
+        prompt = f"var.{name}{about}\n  Enter a value: "
+        try:
+            text = getpass.getpass(prompt) if var.sensitive else input(prompt)
+        except EOFError:
+            break
+        given.append(("var", f"{name}={text}"))
+    return varfiles.command_line(module.variables, given)
 
 
 def backend_for(module: Any, values: Any = None) -> Any:
@@ -146,10 +172,17 @@ def encryption_of(module: Any, values: Any = None) -> Any:
 
 
 def _providers(module: Any) -> Any:
+    """The providers the configuration uses, after the check init makes of its
+    required_providers (commands.init.required_problems): DiagnosticError."""
+    from govctl.commands.init import required_problems
     from govctl.plan.providers import ProviderSet
     from govctl.plugins.registry import LazyInstalled
 
-    return ProviderSet(LazyInstalled(), module)
+    installed = LazyInstalled()
+    problems = required_problems(module, installed)
+    if _errors(problems):
+        raise DiagnosticError(problems)
+    return ProviderSet(installed, module)
 
 
 def _print_plan(console: Any, plan: Any) -> None:
@@ -359,7 +392,8 @@ def _apply(opts: RunOptions) -> int:
         if the_plan.approvals_required:
             raise _Stop(1, [_needs_saved_plan(the_plan.approvals_required)])
         if not opts.auto_approve and not _confirm(console, opts):
-            console.print("\nApply cancelled.")
+            console.print("\nDestroy cancelled." if opts.mode == "destroy"
+                          else "\nApply cancelled.")
             return 1
         return _execute(console, opts, module, values, the_plan, state, backend, providers)
 
@@ -406,6 +440,7 @@ def _approvals(module: Any, the_plan: Any, plan_file: Path, data: bytes) -> list
 
 
 def _apply_saved(opts: RunOptions, console: Any) -> int:
+    from govctl.commands import plan_vars
     from govctl.config.evaluate import InputValue
     from govctl.lang.values import from_python
     from govctl.plan import planfile
@@ -413,13 +448,14 @@ def _apply_saved(opts: RunOptions, console: Any) -> int:
 
     assert opts.plan_file is not None
     data, the_plan, variables = planfile.read(opts.plan_file, opts.directory)
-    opts.vars = []
+    cli, opts.vars = opts.vars, []
     if the_plan.config_dir:
         opts.directory = Path(the_plan.config_dir)
     module, _, _ = _load(opts)
     values = {k: InputValue(from_python(v), None, "plan file") for k, v in variables.items()}
+    given = plan_vars.against_plan(module, variables, cli)
     if module.settings.encryption_block is not None:
-        values = _with_key_variables(module, values)
+        values = {**_with_key_variables(module, values), **given}
     cfg = encryption_of(module, values)
     if cfg is not None:
         from govctl.state.encryption.files import check_plain
@@ -554,17 +590,34 @@ def _execute(console: Any, opts: RunOptions, module: Any, values: dict[str, Any]
     if opts.mode == "destroy":      # as Terraform words it
         console.print(f"\nDestroy complete! Resources: {destroyed} destroyed.")
     else:
-        console.print(f"\nApply complete! Resources: {added} added, {changed} changed, "
+        imported = sum(1 for c in the_plan.changes if c.importing is not None)
+        lead = f"{imported} imported, " if imported else ""     # recorded before the walk
+        console.print(f"\nApply complete! Resources: {lead}{added} added, {changed} changed, "
                       f"{destroyed} destroyed.")
+        _print_outputs(console, working)
     return 0
+
+
+def _print_outputs(console: Any, state: Any) -> None:
+    """The root outputs after an apply, as Terraform prints them."""
+    from govctl.state.commands import output_lines
+
+    lines = output_lines(state)
+    if lines:
+        console.file.write("\nOutputs:\n\n" + "\n".join(lines) + "\n")
+        console.file.flush()
 
 
 def _confirm(console: Any, opts: RunOptions) -> bool:
     if not opts.input or (not sys.stdin.isatty() and not opts.input):
         return False
-    verb = "destroy all resources" if opts.mode == "destroy" else "perform these actions"
-    console.print(f"\nDo you want to {verb}?\n  govctl will perform the actions described "
-                  "above.\n  Only 'yes' will be accepted to approve.\n")
+    if opts.mode == "destroy":      # Terraform's words for each
+        console.print("\nDo you really want to destroy all resources?\n  govctl will destroy "
+                      "all your managed infrastructure, as shown above.\n  There is no undo. "
+                      "Only 'yes' will be accepted to confirm.\n")
+    else:
+        console.print("\nDo you want to perform these actions?\n  govctl will perform the "
+                      "actions described above.\n  Only 'yes' will be accepted to approve.\n")
     try:
         answer = input("  Enter a value: ")
     except EOFError:

@@ -7,7 +7,7 @@
 
 Values from the environment and `-var` are taken as a raw string when the
 variable's type is string (or it has none), and parsed as an HCL expression
-otherwise, as Terraform does.
+otherwise (`type = any` too), as Terraform does.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from govctl.diagnostics import Diagnostic, error, warning
 from govctl.hcl.parser import parse, parse_expression
 from govctl.lang import values as V
 from govctl.lang.eval import EvalError, Scope, evaluate, suggest
-from govctl.lang.types import DYNAMIC, STRING
+from govctl.lang.types import STRING
 
 ENV_PREFIX = "GOVCTL_VAR_"
 DEFAULT_FILES = ("govctl.tfvars", "govctl.tfvars.json")
@@ -48,6 +48,22 @@ def collect(root: Path, declared: Mapping[str, Variable],
     for path in files:
         if path.is_file():
             _file(path, declared, values, diags, explicit=False)
+    _command_line(cli, declared, values, diags)
+    return values, diags
+
+
+def command_line(declared: Mapping[str, Variable], cli: Sequence[tuple[str, str]]
+                 ) -> tuple[dict[str, InputValue], list[Diagnostic]]:
+    """Only what -var and -var-file give: applying a saved plan compares them
+    with the values the plan was made with."""
+    values: dict[str, InputValue] = {}
+    diags: list[Diagnostic] = []
+    _command_line(cli, declared, values, diags)
+    return values, diags
+
+
+def _command_line(cli: Sequence[tuple[str, str]], declared: Mapping[str, Variable],
+                  values: dict[str, InputValue], diags: list[Diagnostic]) -> None:
     for kind, arg in cli:
         if kind == "var-file":
             path = Path(arg)
@@ -72,13 +88,14 @@ def collect(root: Path, declared: Mapping[str, Variable],
                                    "that name." + suggest(name, declared)))
                 continue
             _raw(name, raw, declared, values, diags, "-var")
-    return values, diags
 
 
 def _raw(name: str, raw: str, declared: Mapping[str, Variable],
          values: dict[str, InputValue], diags: list[Diagnostic], source: str) -> None:
-    t = declared[name].type
-    if t is STRING or t is DYNAMIC:
+    var = declared[name]
+    # Terraform's rule: literal for `type = string` or no type at all; any other
+    # type, `any` included, parses the text as an expression
+    if var.type is STRING or not var.type_given:
         values[name] = InputValue(V.string(raw), None, source)
         return
     expr, pdiags = parse_expression(raw, f"<value for var.{name}>")

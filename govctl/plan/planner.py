@@ -38,11 +38,11 @@ from __future__ import annotations
 
 from govctl.config import model as m
 from govctl.config.evaluate import InputValue, ModuleEval, Options, Result
-from govctl.diagnostics import Diagnostic, error
+from govctl.diagnostics import Diagnostic, Range, error
 from govctl.plan.attributes import path_names, type_sensitive
 from govctl.plan.destroy import destroy_all, destroy_notes, prevented
 from govctl.plan.digest import config_digest
-from govctl.plan.importing import plan_imports
+from govctl.plan.importing import config_resource, plan_imports
 from govctl.plan.instance_planner import Planner
 from govctl.plan.model import Action, Change, OutputChange, Plan
 from govctl.plan.options import PlanOptions
@@ -104,7 +104,7 @@ def make_plan(root: m.Module, inputs: dict[str, InputValue], prior: State,
     diags += idiags
     if opts.mode == "destroy":
         plan.changes = destroy_all(state, repairs, scope, providers)
-        diags += [prevented(c.addr) for c in plan.changes
+        diags += [prevented(c.addr, _declared_at(root, c)) for c in plan.changes
                   if c.action is Action.DELETE and c.prevent_destroy and not c.deposed]
         return plan, diags + destroy_notes(plan.changes, providers)
     repairs.importing, impdiags = plan_imports(root, probe, state, providers, scope)
@@ -173,6 +173,13 @@ def _outputs(prior: State, result: Result) -> list[OutputChange]:
         if name not in result.outputs:
             out.append(OutputChange(name, Action.DELETE, before.value, None, before.sensitive))
     return out
+
+
+def _declared_at(root: m.Module, change: Change) -> Range | None:
+    """Where the resource of `change` is declared, when it still is: a refusal
+    points there, as the same refusal in a normal plan does."""
+    res = config_resource(root, change.addr)
+    return res.block.def_range if res is not None else None
 
 
 def _errors(diags: list[Diagnostic]) -> bool:

@@ -434,10 +434,15 @@ def _all_outputs(state: State, json: bool) -> int:
             "empty. Please define an output in your configuration with the `output` keyword "
             "and run `govctl apply` for it to become available.")])
         return 0
-    for n in names:
-        o = state.outputs[n]
-        print(f"{n} = {'<sensitive>' if o.sensitive else _render(o.value, o.type)}")
+    print("\n".join(output_lines(state)))
     return 0
+
+
+def output_lines(state: State) -> list[str]:
+    """`name = value` per output, sorted, secrets as <sensitive>: what `govctl
+    output` prints and what apply prints under "Outputs:", as Terraform does."""
+    return [f"{n} = {'<sensitive>' if o.sensitive else _render(o.value, o.type)}"
+            for n, o in sorted(state.outputs.items())]
 
 
 def _raw(name: str, value: Any, type_json: Any) -> str | Diagnostic:

@@ -62,3 +62,22 @@ def test_undeclared_variable_in_file_is_a_warning(write_config):
     warnings = [x for x in r.diagnostics if x.summary == "Value for undeclared variable"]
     assert warnings and 'Did you mean "name"?' in warnings[0].detail
     assert warnings[0].range.start.line == 3
+
+
+def test_type_any_parses_the_value_and_no_type_keeps_it_literal(write_config):
+    """As Terraform 1.11: `type = any` reads `-var` text as an expression;
+    a variable with no type (or `type = string`) takes it literally."""
+    d = write_config({"main.hcl": """
+        variable "any" { type = any }
+        variable "untyped" {}
+        output "any" { value = var.any }
+        output "untyped" { value = var.untyped }
+    """})
+    r = run(d, cli=[("var", 'any=[{a = "b"}]'), ("var", "untyped=[1]")],
+            env={})
+    assert errors(r) == []
+    assert py(r, "any") == [{"a": "b"}]
+    assert py(r, "untyped") == "[1]"
+    r = run(d, env={"GOVCTL_VAR_any": "{n = 1}", "GOVCTL_VAR_untyped": "{n = 1}"})
+    assert py(r, "any") == {"n": 1}
+    assert py(r, "untyped") == "{n = 1}"

@@ -39,6 +39,7 @@ def test_import_block_is_planned_and_applied(ws, monkeypatch):
     InMemoryProvider.calls.clear()
     code, out, err = ws.apply()
     assert code == 0, err
+    assert "Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed." in out
     assert [c[0] for c in InMemoryProvider.calls if c[0] in ("create", "update", "delete")] \
         == ["update"]
     assert ws.addresses() == ["mem_object.legacy"]

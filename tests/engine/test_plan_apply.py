@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+
 CONFIG = """
 resource "mem_object" "a" {
   name  = "a"
@@ -156,6 +160,7 @@ def test_destroy_honours_prevent_destroy(ws):
     code, _, err = ws.run("destroy", "-no-color", "-auto-approve", str(ws.root))
     assert code == 1
     assert "Instance cannot be destroyed" in err
+    assert "main.hcl line 5, column 1:" in err, err     # the resource, still declared
     assert ws.world.find("mem_object", "keep") is not None
 
 
@@ -203,3 +208,64 @@ def test_destroy_clears_the_outputs(ws) -> None:
     assert code == 0, out + err
     assert ws.state()["outputs"] == {}
     assert "s3cr3t" not in (ws.root / "govctl.tfstate").read_text()
+
+
+@pytest.mark.parametrize("command, asked, cancelled", [
+    ("apply", "Do you want to perform these actions?", "Apply cancelled."),
+    ("destroy", "Do you really want to destroy all resources?", "Destroy cancelled."),
+])
+def test_an_answer_other_than_yes_changes_nothing(ws, monkeypatch, command, asked, cancelled):
+    ws.write('resource "mem_object" "a" {\n  name = "a"\n}\n')
+    if command == "destroy":
+        assert ws.apply()[0] == 0
+    before = ws.world.list("mem_object")
+    monkeypatch.setattr("sys.stdin", io.StringIO("no\n"))
+    code, out, err = ws.run(command, "-no-color", str(ws.root))
+    assert code == 1, out + err
+    assert asked in out and cancelled in out
+    assert ws.world.list("mem_object") == before
+
+
+def test_apply_ends_with_the_outputs_secrets_hidden(ws):
+    ws.write("""
+        resource "mem_object" "a" {
+          name = "a"
+        }
+        output "name" {
+          value = mem_object.a.name
+        }
+        output "token" {
+          value     = "hunter2"
+          sensitive = true
+        }
+    """)
+    code, out, err = ws.apply()
+    assert code == 0, err
+    tail = out.split("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.", 1)[1]
+    assert tail == '\n\nOutputs:\n\nname = "a"\ntoken = <sensitive>\n'
+    assert "hunter2" not in out + err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_missing_required_variable_is_asked_for_at_a_terminal(ws, monkeypatch, capsys):
+    ws.write("""
+        variable "name" {
+          description = "The object's name"
+        }
+        resource "mem_object" "a" {
+          name = var.name
+        }
+    """)
+    monkeypatch.setattr("sys.stdin", _Terminal("asked\n"))
+    code, out, err = ws.plan()
+    assert code == 0, err
+    assert "var.name\n  The object's name\n\n  Enter a value: " in out
+    assert 'name = "asked"' in out
+    code, out, err = ws.plan("-input=false")     # no prompt: the plan says what is missing
+    assert code == 1
+    assert "Enter a value" not in out
+    assert "No value for required variable" in err
