@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from govctl.audit.chain import canonical, normalise
-from govctl.state.jsonenc import decode, encode
+from govctl.state.jsonenc import EncodeError, decode, encode
 
 
 def _exact(value):
@@ -37,15 +37,14 @@ def test_the_fast_path_agrees_with_the_exact_round_trip(value):
 
 
 def test_non_string_keys_are_left_to_the_exact_codec():
-    with pytest.raises(Exception) as fast:
+    with pytest.raises(EncodeError, match="key 1 is not a string"):
         normalise({1: "a"})
-    with pytest.raises(Exception) as exact:
+    with pytest.raises(EncodeError, match="key 1 is not a string"):
         _exact({1: "a"})
-    assert type(fast.value) is type(exact.value)
 
 
 def test_nan_is_refused_as_before():
-    with pytest.raises(Exception):
+    with pytest.raises(EncodeError, match="NaN"):
         normalise({"x": float("nan")})
 
 
