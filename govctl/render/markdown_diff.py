@@ -13,7 +13,7 @@ from collections.abc import Iterable
 _ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # a plan line's marker, moved to the first column where diff markers live
-_MARK = re.compile(r"^(\s*)(-/\+|<=|[-+~])(?= |$)")
+_MARK = re.compile(r"^(\s*)(-/\+|\+/-|<=|[-+~])(?= |$)")
 _TICKS = re.compile(r"`+")
 
 
@@ -48,7 +48,7 @@ def diff_lines(lines: Iterable[str]) -> list[str]:
             continue
         if m is None or m.group(2) == "<=":
             out.append(" " + text)
-        elif m.group(2) == "-/+":
+        elif m.group(2) in ("-/+", "+/-"):
             out.append(text[len(m.group(1)):])
         else:
             marker = "!" if m.group(2) == "~" else m.group(2)

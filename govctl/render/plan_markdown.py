@@ -256,7 +256,9 @@ def _resource(c: Change, policies: list[dict[str, Any]]) -> dict[str, Any]:
         if c.reason:
             summary += f" ({c.reason})"
         diff = "\n".join(md.diff_lines(t for _, t in _change(c)[2:]))
-    return {"address": str(c.addr), "action": str(c.action), "symbol": _SYMBOL[c.action],
+    symbol = "+/-" if c.action is Action.REPLACE and c.create_before_destroy else \
+        _SYMBOL[c.action]
+    return {"address": str(c.addr), "action": str(c.action), "symbol": symbol,
             "summary": summary, "diff": diff, "policies": policies,
             "destructive": c.action in (Action.DELETE, Action.REPLACE)}
 

@@ -48,6 +48,10 @@ def test_deposed_object_is_shown_and_survives_a_saved_plan(ws, tmp_path):
     saved = tmp_path / "p.plan"
     _code, out, _ = ws.plan("-out", str(saved))
     assert "# mem_object.r (deposed object) will be destroyed" in out
+    # the new object is recorded, but no run was interrupted: say what happened
+    assert ("# mem_object.r will be recorded as the new object of a create_before_destroy "
+            "replacement that did not finish") in out
+    assert "interrupted run" not in out
     code, out, err = ws.run("apply", "-no-color", str(saved))
     assert code == 0, err
     assert [o["name"] for o in ws.world.list("mem_object")] == ["two"]

@@ -372,5 +372,17 @@ def test_drift_of_a_secret_shows_no_value(preview: Preview) -> None:
     preview.plan()
     out, err = preview.show()
     assert "#### Changes outside govctl" in out
-    assert re.search(r"^!\s+secret\s+= \(sensitive value\) -> \(sensitive value\)$", out, re.M)
+    assert re.search(r"^!\s+secret\s+= \(sensitive value\)$", out, re.M)   # as Terraform
     assert "hunter2" not in out + err
+
+
+def test_a_create_before_destroy_replacement_is_drawn_plus_minus(preview: Preview) -> None:
+    keep = 'resource "mem_object" "m" {\n  name = "%s"\n  lifecycle {\n' \
+           '    create_before_destroy = true\n  }\n}\n'
+    preview.ws.write(keep % "one")
+    assert preview.ws.apply()[0] == 0
+    preview.ws.write(keep % "two")
+    preview.plan()
+    out, _ = preview.show()
+    assert "+/- resource \"mem_object\" \"m\"" in out
+    assert "-/+" not in out

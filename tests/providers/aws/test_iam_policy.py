@@ -136,7 +136,7 @@ def test_drift_is_shown_and_restored(aws: AwsWorkspace) -> None:
     assert code == 2
     assert "changed outside of govctl" in out
     assert "s3:*" in out
-    assert '~ tags = { team = "hacked" } -> { team = "vision" }' in out
+    assert '      ~ tags = {\n          ~ "team" = "hacked" -> "vision"\n        }\n' in out
     aws.applied()
     assert default_actions(aws) == ["s3:GetObject"]
     assert versions(aws) == {"v1": False, "v2": False, "v3": True}

@@ -35,7 +35,7 @@ def test_tags_update_in_place_and_drift(aws: AwsWorkspace) -> None:
     code, out, _ = aws.plan("-detailed-exitcode")
     assert code == 2
     assert "changed outside govctl" in out or "has changed" in out
-    assert '~ tags = { team = "hacked" } -> { team = "vision" }' in out
+    assert '      ~ tags = {\n          ~ "team" = "hacked" -> "vision"\n        }\n' in out
     aws.applied()
     assert aws.moto.client("s3").get_bucket_tagging(Bucket="ml-a")["TagSet"] == [
         {"Key": "team", "Value": "vision"}]

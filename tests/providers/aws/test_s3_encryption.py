@@ -93,7 +93,7 @@ def test_switched_to_aes256_outside_is_drift_and_apply_restores_kms(aws: AwsWork
     code, out, _ = aws.plan("-detailed-exitcode")
     assert code == 2
     assert f"# {TYPE}.e has changed" in out
-    assert 'sse_algorithm = "AES256"' in out
+    assert '~ "sse_algorithm" = "aws:kms" -> "AES256"' in out
     assert "0 to add, 1 to change, 0 to destroy" in out
     aws.applied()
     assert live(aws) == KMS_RULES

@@ -75,7 +75,7 @@ def test_suspended_outside_is_drift_and_apply_restores(aws: AwsWorkspace) -> Non
     code, out, _ = aws.plan("-detailed-exitcode")
     assert code == 2
     assert f"# {TYPE}.v has changed" in out
-    assert 'status = "Suspended"' in out
+    assert '~ "status" = "Enabled" -> "Suspended"' in out
     aws.applied()
     assert status(aws) == "Enabled"
     aws.no_changes()
