@@ -9,10 +9,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from govctl.config.evaluate import Options, evaluate_config
+from govctl.config.evaluate import Options
 from govctl.config.loader import load_config
 from govctl.config.parallel import validate as parallel_validate
-from govctl.config.schemas import check_schemas
+from govctl.config.schemas import check_schemas, evaluate, graph_cycles, with_cycles
 from govctl.config.settings_checks import settings_diagnostics
 from govctl.diagnostics import Diagnostic, Severity
 from govctl.gcpause import paused
@@ -40,10 +40,12 @@ def _check(directory: Path, parallel: bool) -> list[Diagnostic]:
     if diags is None:
         module, diags = load_config(directory)
         if not any(d.severity is Severity.ERROR for d in diags):
-            diags = diags + evaluate_config(module, {}, Options(validate_only=True)).diagnostics
-            diags += check_schemas(module)
+            result, providers = evaluate(module, Options(validate_only=True))
+            diags = diags + result.diagnostics
+            diags += check_schemas(module, None, result.instances, providers)
             diags += policy_diagnostics(module)
             diags += settings_diagnostics(module)
+            diags = with_cycles(diags, graph_cycles(module))
     return sorted(diags, key=_position)
 
 

@@ -11,28 +11,42 @@ second process halves them on a two-core machine. The work is split by files:
       decode own files + child skeleton     decode parent skeleton + own files
       evaluate own resources and all        evaluate own resources
       module-wide values and checks
-      <- receive child's diagnostics <-----  send diagnostics, exit
+      <- receive child's diagnostics <-----  send diagnostics and own
+         and links                            resources' links, exit
+      look for cycles in all links
 
 A skeleton is a file with resource and data blocks cut down to their headers
 and what other files may need from them (`count`/`for_each`, which shape
 references).
 Every other block is kept whole, so both sides decode the same module and
 report duplicates the same way; diagnostics are merged without repeats.
+
+A dependency cycle may run through resources of both halves, and neither half
+sees the other's resource bodies: each sends, for the resources it owns, the
+resources each one first reaches (govctl.graph.resource_dependencies_of), and
+the parent looks for a cycle in their union. Only when there is one, rare and
+an error, does the parent read the child's files whole, to report it exactly
+as the serial path and plan do.
 """
 
 from __future__ import annotations
 
+import graphlib
 import os
 import pickle
 import sys
 from pathlib import Path
 
-from govctl.config.evaluate import Options, evaluate_config
+from govctl.config import model as m
+from govctl.config.evaluate import Options
 from govctl.config.loader import config_files, decode_module, finish_root, parse_files
-from govctl.config.schemas import check_schemas
+from govctl.config.schemas import check_schemas, evaluate, graph_cycles, with_cycles
 from govctl.diagnostics import Diagnostic, Severity, error
 from govctl.hcl import ast
 from govctl.hcl.source import SourceFile
+
+# Resource node -> the resource nodes it first reaches; None: a cycle was seen.
+Links = dict[str, set[str]] | None
 
 # Below this many bytes of configuration a second process costs more than it saves.
 MIN_BYTES = 256 * 1024
@@ -96,12 +110,16 @@ def validate(root: Path, min_bytes: int = MIN_BYTES) -> list[Diagnostic] | None:
         except (EOFError, BrokenPipeError, pickle.UnpicklingError):
             theirs = None
         if theirs is not None:
-            diags += _check(root, own + theirs, _names(own), True,
-                            their_errors or _has_errors(diags))
+            mine, links = _check(root, own + theirs, _names(own), True,
+                                 their_errors or _has_errors(diags))
+            diags += mine
             try:
-                diags += pickle.load(inbox)
+                their_diags, their_links = pickle.load(inbox)
             except (EOFError, pickle.UnpicklingError):
                 theirs = None
+            else:
+                diags = with_cycles(diags + their_diags,
+                                    _cycles(root, own, paths[k:], links, their_links))
     _, status = os.waitpid(pid, 0)
     if theirs is None or status != 0:
         diags.append(error("Internal error in parallel validation",
@@ -117,9 +135,9 @@ def _child(root: Path, paths: list[Path], outbox_fd: int, inbox_fd: int) -> None
         outbox.flush()
         sent, their_errors = pickle.load(inbox)
         theirs = [rebuild(sk) for sk in sent]
-        diags += _check(root, theirs + own, _names(own), False,
-                        their_errors or _has_errors(diags))
-        pickle.dump(diags, outbox, pickle.HIGHEST_PROTOCOL)
+        mine, links = _check(root, theirs + own, _names(own), False,
+                             their_errors or _has_errors(diags))
+        pickle.dump((diags + mine, links), outbox, pickle.HIGHEST_PROTOCOL)
         outbox.flush()
 
 
@@ -132,21 +150,55 @@ def _has_errors(diags: list[Diagnostic]) -> bool:
 
 
 def _check(root: Path, files: list[ast.File], own: frozenset[str], module_wide: bool,
-           syntax_errors: bool) -> list[Diagnostic]:
-    """Decode and evaluate; as in the serial path, any syntax error anywhere in
-    the module stops before evaluation (that error is reported by its half)."""
+           syntax_errors: bool) -> tuple[list[Diagnostic], Links]:
+    """Decode and evaluate, and this half's links; as in the serial path, any
+    syntax error anywhere in the module stops before evaluation (that error is
+    reported by its half), and before the search for cycles."""
     files = sorted(files, key=lambda f: f.src.filename)
     module, diags = decode_module(root, files)
     diags = finish_root(module, root, diags)
     if syntax_errors or _has_errors(diags):
-        return diags
-    result = evaluate_config(module, {}, Options(validate_only=True, own_files=own,
+        return diags, {}
+    result, providers = evaluate(module, Options(validate_only=True, own_files=own,
                                                  module_wide=module_wide))
     from govctl.config.settings_checks import settings_diagnostics
     from govctl.policy.checks import policy_diagnostics
 
-    return diags + result.diagnostics + check_schemas(module, own) \
-        + policy_diagnostics(module, own) + settings_diagnostics(module, own)
+    diags += result.diagnostics + check_schemas(
+        module, own, result.instances, providers if module_wide else None)
+    diags += policy_diagnostics(module, own) + settings_diagnostics(module, own)
+    return diags, _links(module, own, module_wide)
+
+
+def _links(module: m.Module, own: frozenset[str], module_wide: bool) -> Links:
+    """The links this half knows whole: those of the root resources declared in
+    its own files (the other half's are headers here), and, for the half that
+    keeps module-wide values, those of the child modules' resources too."""
+    from govctl.graph import resource_dependencies_of
+
+    links = resource_dependencies_of(module)
+    if links is None:
+        return None
+    where = {res.key: res.block.src.filename for res in module.all_resources()}
+    return {node: found for node, found in links.items()
+            if (where[node] in own if node in where else module_wide)}
+
+
+def _cycles(root: Path, own: list[ast.File], their_paths: list[Path], links: Links,
+            their_links: Links) -> list[Diagnostic]:
+    """The cycle diagnostics of the whole module; none, at the cost of a
+    topological sort, when the two halves' links have no cycle."""
+    if links is not None and their_links is not None:
+        try:
+            tuple(graphlib.TopologicalSorter({**links, **their_links}).static_order())
+            return []
+        except graphlib.CycleError:
+            pass
+    theirs, _ = parse_files(their_paths)      # no syntax errors: links were made
+    files = sorted(own + theirs, key=lambda f: f.src.filename)
+    module, diags = decode_module(root, files)
+    diags = finish_root(module, root, diags)
+    return [] if _has_errors(diags) else graph_cycles(module)
 
 
 def skeleton(f: ast.File) -> Skeleton:

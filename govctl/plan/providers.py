@@ -15,7 +15,9 @@ from typing import Any
 
 from govctl.config import model as m
 from govctl.config.evaluate import ModuleEval
-from govctl.diagnostics import Diagnostic, error
+from govctl.config.schemas import PROVIDER_META, check_provider
+from govctl.diagnostics import Diagnostic, Range, error
+from govctl.plan.provider_errors import provider_message
 from govctl.plugins.protocol import Provider, ProviderError
 
 
@@ -46,16 +48,17 @@ class ProviderSet:
             if cls is None:
                 self.diagnostics.append(_missing(pc.name, pc.block.def_range, self.installed))
                 continue
-            value = me.body.evaluate(pc.body, {}, skip=frozenset({"alias"}))
-            config = _plain_config(cls, value)
+            value = me.body.evaluate(pc.body, {}, skip=PROVIDER_META)
+            problems = check_provider(cls, pc, value)
+            if problems:    # the provider would get values its schema does not allow
+                self.diagnostics.extend(problems)
+                continue
             provider = cls()
             try:
-                provider.configure(config)
-            except Exception as exc:  # a provider bug too: reported, not raised
-                message = exc.message if isinstance(exc, ProviderError) else \
-                    f"the provider failed unexpectedly: {exc!r}"
+                provider.configure(_plain_config(cls, value))
+            except Exception as exc:  # a provider bug too: see provider_message
                 self.diagnostics.append(error(f'Invalid provider configuration for "{key}"',
-                                              message, pc.block.def_range))
+                                              provider_message(exc), _where(pc, exc)))
                 continue
             self.instances[key] = provider
 
@@ -113,7 +116,19 @@ def _plain_config(cls: type[Provider], value: Any) -> dict[str, Any]:
     return data
 
 
-def _missing(name: str, rng: Any, installed: dict[str, type[Provider]]) -> Diagnostic:
+def _where(pc: m.ProviderConfig, exc: Exception) -> Range:
+    """Where a provider's configure error points: the argument (or nested
+    block) it names, as govctl.plan.provider_errors.where does for a
+    resource's, else the block's header."""
+    attr = exc.attribute.split(".")[0] if isinstance(exc, ProviderError) and \
+        exc.attribute else None
+    if attr in pc.body.attributes:
+        return pc.body.attributes[attr].expr.range
+    blocks = pc.body.blocks_of(attr) if attr else []
+    return blocks[0].def_range if blocks else pc.block.def_range
+
+
+def _missing(name: str, rng: Any, installed: Mapping[str, type[Provider]]) -> Diagnostic:
     have = ", ".join(sorted(installed)) or "none"
     return error("Provider not installed",
                  f'No installed provider is named "{name}" (installed: {have}). Providers are '

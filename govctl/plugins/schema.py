@@ -280,9 +280,11 @@ def check_config(schema: BlockSchema, value: Value, body: ast.Body, what: str,
                  header: Range | None = None) -> list[Diagnostic]:
     """Every way the evaluated `value` of `body` disagrees with `schema`.
 
-    `what` names the block for messages ('a "mem_object" resource'); `header`
-    is where "missing argument" errors point (the block's def_range). Unknown
-    values pass: they are checked again once known.
+    `what` names the block for messages ('a "mem_object" resource'), or is
+    empty for Terraform's own wording ("is not expected here", "is required,
+    but ..."), which a provider block's users know; `header` is where
+    "missing argument" errors point (the block's def_range). Unknown values
+    pass: they are checked again once known.
     """
     checker = _Checker()
     hdr = header or body.range
@@ -296,6 +298,12 @@ def check_config(schema: BlockSchema, value: Value, body: ast.Body, what: str,
             seen.add(key)
             out.append(d)
     return out
+
+
+def _in(what: str) -> str:
+    """' in <what>' inside a message; nothing when the caller leaves the block
+    unnamed, as Terraform words it: the snippet already shows which block."""
+    return f" in {what}" if what else ""
 
 
 def _source_order(d: Diagnostic) -> tuple[str, int]:
@@ -330,18 +338,17 @@ class _Checker:
                 hint = (f' Did you mean to define a block of type "{name}"?'
                         if name in schema.blocks
                         else (suggest(name, schema.attributes) or suggest(name, schema.blocks)))
-                self.err("Unsupported argument",
-                         f'An argument named "{name}" is not expected in {what}.{hint}',
-                         attr.name_range)
+                self.err("Unsupported argument", f'An argument named "{name}" is not '
+                         f'expected{_in(what) or " here"}.{hint}', attr.name_range)
             elif not a.configurable:
                 self.err("Value for unconfigurable attribute",
-                         f'Can\'t configure a value for "{name}" in {what}: its value will be '
+                         f'Can\'t configure a value for "{name}"{_in(what)}: its value will be '
                          "decided automatically based on the result of applying this "
                          "configuration.", attr.expr.range)
         for name, a in schema.attributes.items():
             if a.required and name not in body.attributes:
                 self.err("Missing required argument",
-                         f'The argument "{name}" is required in {what}, but no definition '
+                         f'The argument "{name}" is required{_in(what)}, but no definition '
                          "was found.", header)
         for block in body.blocks:
             self._block(schema, block, what)
@@ -356,7 +363,7 @@ class _Checker:
                     "to assign it a value." if name in schema.attributes
                     else (suggest(name, schema.blocks) or suggest(name, schema.attributes)))
             self.err("Unsupported block type",
-                     f'Blocks of type "{name}" are not expected in {what}.{hint}',
+                     f'Blocks of type "{name}" are not expected{_in(what) or " here"}.{hint}',
                      block.def_range)
             return
         inner_what = f'a "{name}" block'
@@ -379,18 +386,20 @@ class _Checker:
             val = given.get(name)
             if val is None or not a.configurable:
                 continue
-            self._attribute_value(a, val, src.attr_range(name), what)
+            self._attribute_value(a, val, src, what)
         for name, nb in schema.blocks.items():
             if src.body is not None and name in src.body.attributes:
                 continue  # an argument where a block belongs: reported by structure()
             self._nested_values(name, nb, given.get(name), src)
 
-    def _attribute_value(self, a: AttributeSchema, val: Value, rng: Range, what: str) -> None:
+    def _attribute_value(self, a: AttributeSchema, val: Value, src: _Source, what: str) -> None:
+        """The range is taken only for an error: converting its offsets costs more
+        than the check (validate checks every resource instance's values)."""
         if val.is_null:
             if a.required:
                 self.err("Missing required argument",
-                         f'The argument "{a.name}" is required in {what}, but its value is '
-                         "null.", rng)
+                         f'The argument "{a.name}" is required{_in(what)}, but its value is '
+                         "null.", src.attr_range(a.name))
             return
         try:
             convert(val, a.type)
@@ -399,7 +408,8 @@ class _Checker:
             if val.has_marks_deep():
                 reason = f"{a.type.friendly()} required (the given value is sensitive)"
             self.err("Incorrect attribute value type",
-                     f'Inappropriate value for attribute "{a.name}": {reason}.', rng)
+                     f'Inappropriate value for attribute "{a.name}": {reason}.',
+                     src.attr_range(a.name))
 
     def _nested_values(self, name: str, nb: NestedBlock, val: Value | None,
                        src: _Source) -> None:
