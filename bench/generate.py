@@ -341,8 +341,7 @@ class Builder:
             tags["Steward"] = self.ref(i - 4, "name", res.meta)
         res.body = [
             Attr("bucket", q(f"${{local.bucket_prefix}}-bucket-{i}{suffix}")),
-            Attr("force_destroy", "false"),
-            Attr("object_lock_enabled", "true" if c % 2 == 0 else "false"),
+            Attr("force_destroy", "true" if c % 2 == 0 else "false"),
             Attr("tags", call("merge", "local.tags", obj(**tags))),
         ]
         if c % 4 == 0:
@@ -383,17 +382,16 @@ class Builder:
                     Action=q("sts:AssumeRole"),
                 )),
             ))),
-            Block("inline_policy", [
-                Attr("name", q("use-key")),
-                Attr("policy", call("jsonencode", obj(
-                    Version=q("2012-10-17"),
-                    Statement=tup(obj(
-                        Effect=q("Allow"),
-                        Action=tup(q("kms:Decrypt"), q("kms:GenerateDataKey")),
-                        Resource=self.ref(i - 3, "arn", res.meta),
-                    )),
-                ))),
-            ], repeatable=True),
+            # the key's policy document, where an inline_policy block used to be
+            # (the AWS provider has none: validate refused it); the same work
+            Attr("description", call("jsonencode", obj(
+                Version=q("2012-10-17"),
+                Statement=tup(obj(
+                    Effect=q("Allow"),
+                    Action=tup(q("kms:Decrypt"), q("kms:GenerateDataKey")),
+                    Resource=self.ref(i - 3, "arn", res.meta),
+                )),
+            ))),
             Attr("tags", call("merge", "local.tags", tags)),
         ]
 

@@ -14,14 +14,16 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-import botocore.config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from govctl.plugins.protocol import ProviderError
 from govctl_aws.errors import provider_error
+
+if TYPE_CHECKING:
+    import boto3
+    import botocore.config
 
 CALL_LOG_ENV = "GOVCTL_AWS_CALL_LOG"
 _LOG_LOCK = threading.Lock()
@@ -50,6 +52,8 @@ class Aws:
 
     # --- session and clients ----------------------------------------------------
     def _botocore_config(self) -> botocore.config.Config:
+        import botocore.config
+
         attempts = self.config.get("max_retries")
         mode = self.config.get("retry_mode") or "adaptive"
         s3: dict[str, Any] = {}
@@ -66,6 +70,10 @@ class Aws:
             return self._session
 
     def _make_session(self) -> boto3.Session:
+        # boto3 only now: validate and the schema checks load this provider for
+        # its schemas alone, and importing boto3 cost them 0.15-0.3 s
+        import boto3
+
         c = self.config
         try:
             base = boto3.Session(
@@ -97,6 +105,8 @@ class Aws:
             creds = sts.assume_role(**args)["Credentials"]
         except (ClientError, BotoCoreError) as exc:
             raise provider_error(exc, f"assuming role {role['role_arn']}") from None
+        import boto3
+
         session = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"], region_name=self.region)
