@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
+from govctl.lang.values import format_number
 from govctl.plan.model import Action
 from govctl.plugins.protocol import UNKNOWN
 
@@ -92,8 +93,8 @@ def scalar(v: Any) -> str:
         return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, int | float | Decimal):
-        return str(v)
+    if isinstance(v, int | float | Decimal):    # as Terraform prints numbers: no exponent
+        return format_number(Decimal(repr(v)) if isinstance(v, float) else v)
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     return repr(v)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from govctl.plan.model import Plan
-from govctl.plugins.testing import FAIL_ENV
+from govctl.plugins.testing import FAIL_ENV, InMemoryProvider
 from govctl.state.local import LocalBackend
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,3 +68,18 @@ def capture_plans(monkeypatch: pytest.MonkeyPatch) -> list[Plan]:
 def objects(count: int, prefix: str = "o") -> str:
     return "".join(f'resource "mem_object" "{prefix}{i}" {{\n  name = "{prefix}{i}"\n}}\n'
                    for i in range(1, count + 1))
+
+
+CBD = ('resource "mem_object" "r" {\n  name = "%s"\n'
+       '  lifecycle {\n    create_before_destroy = true\n  }\n}\n')
+
+
+def unfinished_replacement(ws: Any) -> None:
+    """mem_object.r replaced create_before_destroy, its old object not destroyed
+    (the delete failed): the new object exists, the old one is deposed."""
+    ws.write(CBD % "one")
+    assert ws.apply()[0] == 0
+    ws.write(CBD % "two")
+    InMemoryProvider.inject(call="delete", name="one", error="busy")
+    assert ws.apply()[0] == 1
+    InMemoryProvider.reset()

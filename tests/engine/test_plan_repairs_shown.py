@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import signal
 
-from govctl.plugins.testing import InMemoryProvider
-
-from .support import clear_stale_lock, run_govctl
+from .support import clear_stale_lock, run_govctl, unfinished_replacement
 
 
 def test_move_is_shown(ws):
@@ -37,14 +35,7 @@ def test_import_is_shown_and_survives_a_saved_plan(ws, tmp_path):
 
 
 def test_deposed_object_is_shown_and_survives_a_saved_plan(ws, tmp_path):
-    cbd = 'resource "mem_object" "r" {\n  name = "%s"\n' \
-        '  lifecycle {\n    create_before_destroy = true\n  }\n}\n'
-    ws.write(cbd % "one")
-    assert ws.apply()[0] == 0
-    ws.write(cbd % "two")
-    InMemoryProvider.inject(call="delete", name="one", error="busy")
-    assert ws.apply()[0] == 1
-    InMemoryProvider.reset()
+    unfinished_replacement(ws)
     saved = tmp_path / "p.plan"
     _code, out, _ = ws.plan("-out", str(saved))
     assert "# mem_object.r (deposed object) will be destroyed" in out

@@ -15,8 +15,8 @@ from govctl.addrs import parse_instance
 from govctl.cli import main
 from govctl.plan.model import Action, Change, Plan
 from govctl.plugins.protocol import UNKNOWN
-from govctl.plugins.testing import InMemoryProvider
 from govctl.render.plan_text import render_plan
+from tests.engine.support import unfinished_replacement
 from tests.render.conftest import Workspace
 
 OBJECT = """
@@ -283,12 +283,7 @@ def test_lifting_prevent_destroy_is_not_called_an_interrupted_run(ws: Workspace,
 
 
 def test_unfinished_create_before_destroy_is_named(ws: Workspace, capsys) -> None:
-    ws.write(CBD % "one")
-    assert ws.apply()[0] == 0
-    ws.write(CBD % "two")
-    InMemoryProvider.inject(call="delete", name="one", error="busy")
-    assert ws.apply()[0] == 1
-    InMemoryProvider.reset()
+    unfinished_replacement(ws)
     out = plan_text(ws, capsys)
     assert "interrupted" not in out
     assert ("  # mem_object.r will be recorded as the new object of a create_before_destroy "
