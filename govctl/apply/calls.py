@@ -28,29 +28,23 @@ class Calls:
 
     def __call__(self, fn: Callable[..., Any], *args: Any,
                  intent: dict[str, Any] | None = None) -> Any:
-        """fn(*args) in a slot; `intent` (a create's) is recorded durably first.
+        """fn(*args) in a slot; `intent` (a create's) is recorded durably first,
+        in the slot, just before the call.
 
-        The intent is written before the slot is taken, while other calls hold
-        the slots: written inside it, its fsync kept a slot from the provider
-        (0.16 s of a 2.9 s apply of 1,000 creates at 20 ms, -parallelism=10).
-        So a crash can leave the intents of creates still waiting for a slot
-        too, at most one per apply thread (2 x parallelism); the next plan
-        looks each one up and drops those with nothing behind them. An
-        interrupt before the call settles the intent at once."""
+        Written before the slot was taken instead, the intent's fsync would not
+        hold a slot (0.16 s less for 1,000 creates at 20 ms, -parallelism=10:
+        measured), but a crash would then leave intents of creates that were
+        never sent; and the next plan, finding an object of that name made
+        outside govctl, would take it over as the object of the create. So an
+        intent means "this create was being sent", at most `parallelism` of
+        them are left by a crash, and each is looked up by the next plan."""
         applier = self.applier
-        if not self.started and applier.stop.is_set():
-            raise NotStarted
-        if intent is not None:
-            applier._journal(intent)
-        try:
-            with applier.calls:
-                if not self.started:
-                    if applier.stop.is_set():
-                        raise NotStarted
-                    self.started = True
-                    applier.on_event("start", self.change, "")
-                return fn(*args)
-        except NotStarted:
+        with applier.calls:
+            if not self.started:
+                if applier.stop.is_set():
+                    raise NotStarted
+                self.started = True
+                applier.on_event("start", self.change, "")
             if intent is not None:
-                applier._journal({"kind": "settle", "addr": intent["addr"]})
-            raise
+                applier._journal(intent)
+            return fn(*args)
