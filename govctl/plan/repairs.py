@@ -72,6 +72,10 @@ def resolve_intents(state: State, providers: ProviderSet,
         except AddrError as exc:
             diags.append(error("Invalid intent in state", f"{text}: {exc}"))
             continue
+        if not intent.sent:         # the create was never sent: nothing to find
+            state.settle(text)
+            settled.append(text)
+            continue
         provider = providers.get(providers.key_from_state(intent.provider))
         if provider is None:
             diags.append(error(f"Cannot settle the interrupted create of {addr}",

@@ -66,10 +66,18 @@ class _Intent(StrictModel):
     provider: str = Field(pattern=f"^{statefile.PROVIDER_RE.pattern}$")
     type: str
     planned: dict[str, Any]
+    sent: bool = True
 
 
 class _Settle(StrictModel):
     kind: Literal["settle"]
+    addr: str
+
+
+class _Sent(StrictModel):
+    """The create of an intent written with `sent: false` is being sent now."""
+
+    kind: Literal["sent"]
     addr: str
 
 
@@ -78,7 +86,7 @@ class _Outputs(StrictModel):
     outputs: dict[str, OutputModel]
 
 
-_Entry = Annotated[_Begin | _Set | _Remove | _Intent | _Settle | _Outputs,
+_Entry = Annotated[_Begin | _Set | _Remove | _Intent | _Settle | _Sent | _Outputs,
                    Field(discriminator="kind")]
 _ENTRY: TypeAdapter[Any] = TypeAdapter(_Entry)
 
@@ -248,9 +256,11 @@ def apply_entries(state: State, entries: list[Any]) -> State:
         elif isinstance(e, _Remove):
             state.remove_instance(parse_instance(e.addr))
         elif isinstance(e, _Intent):
-            state.add_intent(Intent(e.addr, e.provider, e.type, e.planned))
+            state.add_intent(Intent(e.addr, e.provider, e.type, e.planned, e.sent))
         elif isinstance(e, _Settle):
             state.settle(e.addr)
+        elif isinstance(e, _Sent):
+            state.mark_sent(e.addr)
         elif isinstance(e, _Outputs):
             state.outputs = {k: OutputState(o.value, o.type, o.sensitive)
                              for k, o in e.outputs.items()}
@@ -351,9 +361,8 @@ class Journal:
         """Record one entry durably before returning (see the module docstring)."""
         self.append_many([entry])
 
-    def append_many(self, entries: list[dict[str, Any]]) -> None:
-        """Several entries with one fsync: what belongs to one finished change
-        (its object and the settling of its intent) costs one disk flush."""
+    def prepare(self, entries: list[dict[str, Any]]) -> tuple[bytes, list[Any]]:
+        """The entries checked and encoded as lines, with their checked models."""
         lines, models = [], []
         for entry in entries:
             if entry.get("kind") == "intent" and isinstance(entry.get("planned"), dict):
@@ -365,7 +374,29 @@ class Journal:
                 lines.append(_encode_line({"kind": entry["kind"], **entry}))
             except EncodeError as exc:
                 raise ValueError(f"cannot journal {entry.get('kind')} entry: {exc}") from exc
-        data = b"".join(lines)
+        return b"".join(lines), models
+
+    def append_unsynced(self, entry: dict[str, Any]) -> None:
+        """Write one entry now, without waiting for the disk: a killed process
+        loses nothing the kernel holds, and the next fsync of this file (any
+        finished change's) makes it durable. For the `sent` mark a create
+        writes in its provider slot, where an fsync would hold the slot; only a
+        power cut in the moment before that next fsync loses it, and then the
+        next plan takes the create for one that was never sent."""
+        data, models = self.prepare([entry])
+        with self.mutex:
+            if self._fd is None:
+                self._open()
+            assert self._fd is not None
+            if self._seal is not None:
+                data = self._sealed_lines(data)
+            atomic.write_all(self._fd, data)
+            self.written.extend(models)
+
+    def append_many(self, entries: list[dict[str, Any]]) -> None:
+        """Several entries with one fsync: what belongs to one finished change
+        (its object and the settling of its intent) costs one disk flush."""
+        data, models = self.prepare(entries)
         if threading.current_thread() is threading.main_thread():
             self._write_now(data, models)
             return

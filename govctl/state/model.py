@@ -86,6 +86,10 @@ class Intent:
     provider: str
     type: str
     planned: dict[str, Any]
+    # False while the create waits for a provider slot (apply.calls): nothing was
+    # sent, so the next plan drops the intent without looking for an object,
+    # which could only be one of that name made outside govctl
+    sent: bool = True
 
     def __post_init__(self) -> None:
         self.planned = strip_unknown(self.planned)
@@ -166,6 +170,11 @@ class State:
     def settle(self, addr: str) -> None:
         self.intents.pop(addr, None)
 
+    def mark_sent(self, addr: str) -> None:
+        intent = self.intents.get(addr)
+        if intent is not None:
+            intent.sent = True
+
     # --- whole state -----------------------------------------------------
     def copy(self) -> State:
         """A deep copy (the planner refreshes a copy and keeps the prior state)."""
@@ -177,7 +186,7 @@ class State:
             resources={a: ResourceState(rs.addr, rs.provider,
                                         {k: _copy_instance(i) for k, i in rs.instances.items()})
                        for a, rs in self.resources.items()},
-            intents={k: Intent(i.addr, i.provider, i.type, copy_data(i.planned))
+            intents={k: Intent(i.addr, i.provider, i.type, copy_data(i.planned), i.sent)
                      for k, i in self.intents.items()},
             audit_head=copy_data(self.audit_head), journals=list(self.journals))
 

@@ -127,6 +127,7 @@ class IntentModel(StrictModel):
     provider: str = Field(pattern=f"^{PROVIDER_RE.pattern}$")
     type: str = Field(pattern=f"^{_NAME}$")
     planned: dict[str, Any]
+    sent: bool = True
 
 
 class AuditHeadModel(StrictModel):
@@ -177,6 +178,9 @@ def output_to_json(out: OutputState) -> Fixed:
 
 
 def intent_to_json(intent: Intent) -> Fixed:
+    if not intent.sent:     # written only when false: older states have no such key
+        return Fixed(addr=intent.addr, provider=intent.provider, type=intent.type,
+                     planned=intent.planned, sent=False)
     return Fixed(addr=intent.addr, provider=intent.provider, type=intent.type,
                  planned=intent.planned)
 
@@ -424,7 +428,7 @@ def _build(model: StateModel, source: str) -> State:
             parse_instance(im.addr)
         except AddrError as exc:
             problems.append(f"intents[{i}].addr: {exc}")
-        state.intents[im.addr] = Intent(im.addr, im.provider, im.type, im.planned)
+        state.intents[im.addr] = Intent(im.addr, im.provider, im.type, im.planned, im.sent)
     if problems:
         raise invalid(source, problems)
     return state

@@ -319,3 +319,24 @@ def test_read_does_not_fold_under_someone_elses_lock(saved):
             pass
         assert attrs(other.read(), "x_t.a") == {"v": 1}
         assert saved.journal_path.exists()
+
+
+def test_an_unsent_intent_is_marked_sent_without_an_fsync_and_both_survive_a_fold(saved):
+    """A create's intent is written `sent: false` while it waits for a slot;
+    the `sent` mark follows, unsynced, as the call goes out. Both replay, and
+    the state file keeps an intent that was never sent as such."""
+    with saved.lock("apply"):
+        j = saved.journal()
+        for name in ("waiting", "going"):
+            j.append({"kind": "intent", "addr": f"x_t.{name}", "provider": AWS, "type": "x_t",
+                      "planned": {"name": name}, "sent": False})
+        j.append_unsynced({"kind": "sent", "addr": "x_t.going"})
+        live = saved.read()         # the journal as another reader replays it
+        assert not live.intents["x_t.waiting"].sent and live.intents["x_t.going"].sent
+    state = LocalBackend(saved.path).read()
+    assert not state.intents["x_t.waiting"].sent
+    assert state.intents["x_t.going"].sent
+    stored = json.loads(saved.path.read_text())["intents"]
+    assert {i["addr"]: i.get("sent", True) for i in stored} == {"x_t.going": True,
+                                                                 "x_t.waiting": False}
+    assert "sent" not in next(i for i in stored if i["addr"] == "x_t.going")
