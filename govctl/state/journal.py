@@ -347,6 +347,7 @@ class Journal:
         self._lines = 0
         self.id: str | None = None            # this file's, in its begin line
         self.mutex = threading.RLock()
+        self._syncing = threading.Lock()      # held by an fsync (see _write_now)
         self._queue_lock = threading.Lock()
         self._pending: list[tuple[bytes, list[Any], threading.Event,
                                   list[BaseException]]] = []
@@ -419,6 +420,10 @@ class Journal:
             raise failure[0]
 
     def _write_now(self, data: bytes, models: list[Any]) -> None:
+        """Write under `mutex`, then fsync under `_syncing` only: a `sent` mark
+        (append_unsynced) written meanwhile waits for the write, not for the
+        disk; the fsync covers it too. close() takes both locks, so the file
+        is not closed under an fsync."""
         with self.mutex:
             if self._fd is None:
                 self._open()
@@ -426,8 +431,12 @@ class Journal:
             if self._seal is not None:
                 data = self._sealed_lines(data)
             atomic.write_all(self._fd, data)
-            os.fsync(self._fd)
             self.written.extend(models)
+            fd = self._fd
+        with self._syncing:
+            if self._fd == fd:
+                os.fsync(fd)
+            # else closed since the write: close() fsynced it first
 
     def _write_batches(self) -> None:
         while True:
@@ -511,8 +520,9 @@ class Journal:
         return self._backend.fold(state)
 
     def close(self) -> None:
-        with self.mutex:
+        with self.mutex, self._syncing:
             if self._fd is not None:
+                os.fsync(self._fd)      # what a writer had not flushed yet
                 os.close(self._fd)
                 self._fd = None
 
