@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("dir", nargs="?", default=".", type=Path)
     ck.add_argument("-var", "--var", action=_Ordered, dest="vars", metavar="NAME=VALUE")
     ck.add_argument("-var-file", "--var-file", action=_Ordered, dest="vars", metavar="FILE")
-    _flag(ck, "parallelism", type=int, default=10, metavar="N")
+    _flag(ck, "parallelism", type=_parallelism, default=10, metavar="N")
     _flag(ck, "json", action="store_true", help="machine-readable results")
     _flag(ck, "no-color", dest="no_color", action="store_true")
     _flag(ck, "policy-dir", dest="policy_dirs", action="append", default=[], type=Path,
@@ -222,7 +222,7 @@ def _drift_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
           help="look for unmanaged objects of every type of the providers in use")
     _flag(d, "fail-on-unmanaged", dest="fail_on_unmanaged", action="store_true",
           help="exit 2 when unmanaged objects exist")
-    _flag(d, "parallelism", type=int, default=10, metavar="N")
+    _flag(d, "parallelism", type=_parallelism, default=10, metavar="N")
     _flag(d, "no-color", dest="no_color", action="store_true")
 
 
@@ -280,6 +280,17 @@ def _flag(p: argparse.ArgumentParser, name: str, **kw: object) -> None:
     p.add_argument(f"-{name}", f"--{name}", **kw)  # type: ignore[arg-type]
 
 
+def _parallelism(text: str) -> int:
+    """-parallelism: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
 def _duration(text: str) -> float:
     """`10s`, `2m`, `500ms` or plain seconds (Terraform's -lock-timeout)."""
     units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -302,7 +313,7 @@ def _run_flags(p: argparse.ArgumentParser, command: str) -> None:
     _flag(p, "exclude", action="append", default=[], metavar="ADDR")
     _flag(p, "replace", action="append", default=[], metavar="ADDR")
     _flag(p, "refresh", type=_bool_flag, default=True, metavar="BOOL")
-    _flag(p, "parallelism", type=int, default=10, metavar="N")
+    _flag(p, "parallelism", type=_parallelism, default=10, metavar="N")
     _flag(p, "lock", type=_bool_flag, default=True, metavar="BOOL")
     _flag(p, "lock-timeout", dest="lock_timeout", type=_duration, default=0.0,
           metavar="DURATION")
@@ -338,6 +349,8 @@ def _policy_flags(p: argparse.ArgumentParser) -> None:
 def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
     from govctl.commands.run import RunOptions
 
+    _check_modes(args)
+
     target = Path(args.target_dir) if args.target_dir else Path(".")
     plan_file = None
     if args.command == "apply" and args.target_dir and target.is_file():
@@ -354,6 +367,30 @@ def _run_options(args: argparse.Namespace, colour: bool | None) -> object:
         policy_dirs=args.policy_dirs, override_policies=args.override_policies,
         override_reason=args.override_reason, json=getattr(args, "json_ui", False),
         json_out=getattr(args, "json_out", None))
+
+
+def _check_modes(args: argparse.Namespace) -> None:
+    """Flags that cannot go together, refused as Terraform refuses them rather
+    than one silently winning (-destroy over -refresh-only destroyed
+    everything)."""
+    from govctl.diagnostics import DiagnosticError, error
+
+    destroy = args.command == "destroy" or getattr(args, "destroy", False)
+    refresh_only = getattr(args, "refresh_only", False)
+    problems = []
+    if destroy and refresh_only:
+        problems.append(error("Incompatible plan mode options",
+                              "The -destroy and -refresh-only options are mutually-exclusive."))
+    if refresh_only and not args.refresh:
+        problems.append(error("Incompatible refresh options",
+                              "It doesn't make sense to use -refresh-only at the same time as "
+                              "-refresh=false, because govctl would have nothing to do."))
+    if refresh_only and args.replace:
+        problems.append(error("Incompatible plan options",
+                              "The -replace option is not allowed in refresh-only mode, which "
+                              "changes no object."))
+    if problems:
+        raise DiagnosticError(problems)
 
 
 def _state_backend(directory: Path, state_path: Path | None,

@@ -155,3 +155,35 @@ def test_validate_takes_double_dash_flags(flag):
     from govctl.cli import _parser
 
     assert _parser().parse_args(["validate", flag]) is not None
+
+
+@pytest.mark.parametrize("args, summary", [
+    (["apply", "-refresh-only", "-destroy", "-auto-approve"], "Incompatible plan mode options"),
+    (["plan", "-refresh-only", "-refresh=false"], "Incompatible refresh options"),
+    (["plan", "-refresh-only", "-replace", "x.y"], "Incompatible plan options"),
+])
+def test_incompatible_plan_modes_are_refused_before_anything_runs(args, summary, tmp_path,
+                                                                 capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.hcl").write_text('resource "mem_object" "a" {\n  name = "a"\n}\n')
+    assert main([*args, "-no-color"]) == 1
+    err = capsys.readouterr().err
+    assert summary in err
+    assert not (tmp_path / "govctl.tfstate").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "many"])
+def test_parallelism_must_be_a_positive_whole_number(value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["plan", f"-parallelism={value}"])
+    assert exc.value.code == 2
+    assert "-parallelism" in capsys.readouterr().err
+
+
+def test_a_plan_file_that_cannot_be_written_is_a_diagnostic(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "main.hcl").write_text('resource "mem_object" "a" {\n  name = "a"\n}\n')
+    assert main(["plan", "-no-color", "-out", str(tmp_path / "missing" / "p.plan")]) == 1
+    err = capsys.readouterr().err
+    assert "Failed to write plan file" in err and "No such file or directory" in err
+    assert "Traceback" not in err

@@ -287,8 +287,13 @@ def _plan(opts: RunOptions) -> int:
                 "would hold them in clear. Add `plan { method = ... }` to the encryption "
                 "block (the state's method will do).",
                 module.settings.encryption_block.def_range)])
-        planfile.write(opts.out, the_plan, _plain_vars(values, module), prior=state,
-                       module=module, codec=cfg.plan if cfg is not None else None)
+        try:
+            planfile.write(opts.out, the_plan, _plain_vars(values, module), prior=state,
+                           module=module, codec=cfg.plan if cfg is not None else None)
+        except OSError as exc:
+            raise _Stop(1, [error("Failed to write plan file",
+                                  f"The plan could not be saved to {opts.out}: "
+                                  f"{exc.strerror or exc}.")]) from None
         if not opts.json:
             console.print(f"\nSaved the plan to: {opts.out}\n\nTo perform exactly these "
                           "actions, run the following command to apply:\n"
