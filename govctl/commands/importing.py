@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govctl.addrs import AddrError, InstanceAddr, parse_instance
 from govctl.diagnostics import Diagnostic, DiagnosticError, Severity, error
@@ -93,6 +93,7 @@ def _import(opts: RunOptions, module: m.Module, values: dict[str, InputValue],
             res.block.def_range)])
     providers = _providers(module)
     probe = ModuleEval(module, values, Options(validate_only=False), module.path, Result())
+    _check_declared(probe, res, addr)
     providers.configure(probe)
     diags = list(providers.diagnostics)
     if any(d.severity is Severity.ERROR for d in diags):
@@ -125,6 +126,24 @@ def _import(opts: RunOptions, module: m.Module, values: dict[str, InputValue],
                                          dependencies=deps))
         backend.write(state)
     return diags
+
+
+def _check_declared(probe: Any, res: m.Resource, addr: InstanceAddr) -> None:
+    """A key the resource's count or for_each does not give is refused, as an
+    import block's is: the next plan would destroy the object at once. Only
+    for root resources, whose keys do not depend on a module's expansion."""
+    from govctl.commands.run import _Stop
+
+    if addr.key is None or addr.module:
+        return
+    keys = probe.instance_keys(res, report=False)
+    if keys is None or addr.key in {k for k, _ in keys}:
+        return          # None: not known before apply; the plan will say
+    raise _Stop(1, [error(
+        "Configuration for import target does not exist",
+        f"The configuration for the given import target {addr} does not exist: "
+        f"{res.key} declares no such instance. All target instances must have an "
+        "associated configuration to be imported.", res.block.def_range)])
 
 
 __all__ = ["run"]

@@ -143,3 +143,19 @@ def test_import_block_through_a_saved_plan(ws, tmp_path):
     assert ws.addresses() == ["mem_object.legacy"]
     assert ws.world.list("mem_object") == [ws.world.get("mem_object", id_)]
     assert ws.world.get("mem_object", id_)["value"] == "new"
+
+
+def test_import_command_refuses_an_instance_the_configuration_does_not_declare(ws, capsys):
+    """As for import blocks: mem_object.x[7] with count = 5 would be destroyed
+    by the next plan, so it is refused, and nothing is written."""
+    id_ = _existing(ws)
+    ws.write('resource "mem_object" "x" {\n  count = 5\n  name  = "x${count.index}"\n}\n'
+             'resource "mem_object" "e" {\n  for_each = toset(["a"])\n  name = each.key\n}\n')
+    for addr in ("mem_object.x[7]", 'mem_object.e["b"]'):
+        assert importing.run(ws.root, addr, id_) == 1
+        err = capsys.readouterr().err
+        assert "Configuration for import target does not exist" in err
+        assert f"{addr} does not exist" in err
+    assert not (ws.root / "govctl.tfstate").exists() or ws.state()["resources"] == []
+    assert importing.run(ws.root, "mem_object.x[2]", id_) == 0
+    assert ws.addresses() == ["mem_object.x[2]"]
