@@ -359,11 +359,18 @@ class ModuleEval:
             try:
                 val = convert(given.value, var.type)
             except ConversionError as exc:
-                self.diag(error("Invalid value for input variable",
-                                f'The given value is not suitable for var.{var.name}'
-                                f'{" declared at " + _at(var.block) if given.node else ""}: '
-                                f"{exc.describe()}.",
-                                given.node.range if given.node else var.block.def_range))
+                if var.sensitive:   # neither the value nor the text that gave it
+                    self.diag(error("Invalid value for input variable",
+                                    f"The given value is not suitable for var.{var.name}, "
+                                    f"which is sensitive: {var.type.friendly()} required. "
+                                    "Invalid value redacted because it is sensitive.",
+                                    var.block.def_range))
+                else:
+                    self.diag(error("Invalid value for input variable",
+                                    f'The given value is not suitable for var.{var.name}'
+                                    f'{" declared at " + _at(var.block) if given.node else ""}'
+                                    f": {exc.describe()}.",
+                                    given.node.range if given.node else var.block.def_range))
                 val = V.unknown(var.type)
             if val.is_null and not val.unknown:
                 if not var.nullable:

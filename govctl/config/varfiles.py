@@ -100,12 +100,21 @@ def _raw(name: str, raw: str, declared: Mapping[str, Variable],
         return
     expr, pdiags = parse_expression(raw, f"<value for var.{name}>")
     if expr is None:
-        diags.extend(pdiags)
+        diags.extend(_redacted(var, source) if var.sensitive else pdiags)
         return
     try:
         values[name] = InputValue(evaluate(expr, Scope()), expr, source)
     except EvalError as exc:
-        diags.append(exc.diagnostic)
+        diags.extend(_redacted(var, source) if var.sensitive else [exc.diagnostic])
+
+
+def _redacted(var: Variable, source: str) -> list[Diagnostic]:
+    """A sensitive variable's unreadable value: said without the text (the
+    parser's own messages quote it)."""
+    return [error("Invalid value for input variable",
+                  f"The value given for var.{var.name} ({source}), which is sensitive, is not "
+                  "a valid expression. Invalid value redacted because it is sensitive.",
+                  var.block.def_range)]
 
 
 def _file(path: Path, declared: Mapping[str, Variable], values: dict[str, InputValue],
@@ -143,6 +152,9 @@ def _file(path: Path, declared: Mapping[str, Variable], values: dict[str, InputV
         try:
             values[name] = InputValue(evaluate(attr.expr, Scope()), attr.expr, str(path))
         except EvalError as exc:
+            if declared[name].sensitive:
+                diags.extend(_redacted(declared[name], str(path)))
+                continue
             d = exc.diagnostic
             if d.summary == "Unknown variable":
                 d = error("Variables not allowed",

@@ -81,3 +81,35 @@ def test_type_any_parses_the_value_and_no_type_keeps_it_literal(write_config):
     r = run(d, env={"GOVCTL_VAR_any": "{n = 1}", "GOVCTL_VAR_untyped": "{n = 1}"})
     assert py(r, "any") == {"n": 1}
     assert py(r, "untyped") == "{n = 1}"
+
+
+SENSITIVE = {"main.hcl": """
+    variable "n" {
+      type      = list(number)
+      sensitive = true
+    }
+    variable "pin" {
+      type      = number
+      sensitive = true
+    }
+    output "n" {
+      value     = var.n
+      sensitive = true
+    }
+"""}
+
+
+def test_a_sensitive_variable_s_bad_value_is_never_shown(write_config, tmp_path):
+    d = write_config({**SENSITIVE, "govctl.tfvars": 'pin = "SECRET2"\n'})
+    bad = tmp_path / "bad.tfvars"
+    bad.write_text("pin = SECRET3\n")
+    for cli, env in (([("var", 'n=["SECRETN"]')], {}),
+                     ([("var", "n=[SECRETVAR]")], {}),
+                     ([], {"GOVCTL_VAR_n": "[SECRETENV"}),
+                     ([("var-file", str(bad))], {})):
+        r = run(d, cli=cli, env=env)
+        text = " | ".join(f"{e.summary}: {e.detail} {e.range}" for e in errors(r))
+        assert errors(r), (cli, env)
+        assert "Invalid value redacted because it is sensitive" in text, text
+        for secret in ("SECRETN", "SECRETVAR", "SECRETENV", "SECRET2", "SECRET3"):
+            assert secret not in text, (secret, text)
