@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from govctl.config import model as m
 from govctl.config.evaluate import Instance, ModuleEval, Options, Result
-from govctl.diagnostics import Diagnostic
+from govctl.diagnostics import Diagnostic, Range, error
 from govctl.hcl import ast
 from govctl.lang.values import Value
 
@@ -128,10 +128,34 @@ def check_provider(cls: type[Provider], pc: m.ProviderConfig, value: Value
     known, so that a wrong one is a diagnostic, not a provider's traceback."""
     if cls.config_schema is None:
         return []
-    from govctl.plugins.schema import check_config, schema_from_model
+    from govctl.plan.provider_errors import provider_message
+    from govctl.plugins.schema import check_config, schema_from_model, to_provider
 
-    return check_config(schema_from_model(cls.config_schema), value, _provider_body(pc),
-                        "", header=pc.block.def_range)
+    schema = schema_from_model(cls.config_schema)
+    problems = check_config(schema, value, _provider_body(pc), "", header=pc.block.def_range)
+    if problems:
+        return problems
+    config, _ = to_provider(schema, value)      # UNKNOWN where not yet known
+    try:
+        found = cls().validate_config(config)
+    except Exception as exc:  # a provider bug: reported with the others, at the block
+        found = [exc]
+    return [error(f'Invalid provider configuration for "{pc.key}"', provider_message(exc),
+                  provider_error_range(pc, exc)) for exc in found]
+
+
+def provider_error_range(pc: m.ProviderConfig, exc: Exception) -> Range:
+    """Where a provider's error about its block points: the argument (or nested
+    block) it names, as govctl.plan.provider_errors.where does for a
+    resource's, else the block's header."""
+    from govctl.plugins.protocol import ProviderError
+
+    attr = exc.attribute.split(".")[0] if isinstance(exc, ProviderError) and \
+        exc.attribute else None
+    if attr in pc.body.attributes:
+        return pc.body.attributes[attr].expr.range
+    blocks = pc.body.blocks_of(attr) if attr else []
+    return blocks[0].def_range if blocks else pc.block.def_range
 
 
 def _provider_body(pc: m.ProviderConfig) -> ast.Body:

@@ -15,10 +15,10 @@ from typing import Any
 
 from govctl.config import model as m
 from govctl.config.evaluate import ModuleEval
-from govctl.config.schemas import PROVIDER_META, check_provider
-from govctl.diagnostics import Diagnostic, Range, error
+from govctl.config.schemas import PROVIDER_META, check_provider, provider_error_range
+from govctl.diagnostics import Diagnostic, error
 from govctl.plan.provider_errors import provider_message
-from govctl.plugins.protocol import Provider, ProviderError
+from govctl.plugins.protocol import Provider
 
 
 def state_name(source: str, alias: str | None) -> str:
@@ -58,7 +58,7 @@ class ProviderSet:
                 provider.configure(_plain_config(cls, value))
             except Exception as exc:  # a provider bug too: see provider_message
                 self.diagnostics.append(error(f'Invalid provider configuration for "{key}"',
-                                              provider_message(exc), _where(pc, exc)))
+                                              provider_message(exc), provider_error_range(pc, exc)))
                 continue
             self.instances[key] = provider
 
@@ -114,18 +114,6 @@ def _plain_config(cls: type[Provider], value: Any) -> dict[str, Any]:
         return {k: v.to_python() for k, v in value.items() if v.is_wholly_known()}
     data, _ = to_provider(schema_from_model(cls.config_schema), value)
     return data
-
-
-def _where(pc: m.ProviderConfig, exc: Exception) -> Range:
-    """Where a provider's configure error points: the argument (or nested
-    block) it names, as govctl.plan.provider_errors.where does for a
-    resource's, else the block's header."""
-    attr = exc.attribute.split(".")[0] if isinstance(exc, ProviderError) and \
-        exc.attribute else None
-    if attr in pc.body.attributes:
-        return pc.body.attributes[attr].expr.range
-    blocks = pc.body.blocks_of(attr) if attr else []
-    return blocks[0].def_range if blocks else pc.block.def_range
 
 
 def _missing(name: str, rng: Any, installed: Mapping[str, type[Provider]]) -> Diagnostic:

@@ -113,6 +113,13 @@ class Provider(ABC):
     def configure(self, config: dict[str, Any]) -> None:  # noqa: B027 - optional hook
         """Receive the evaluated provider block; raise ProviderError if unusable."""
 
+    def validate_config(self, config: dict[str, Any]) -> list[ProviderError]:
+        """Checks of the provider block beyond its schema (ranges, combinations)
+        on the values known without configuring anything (UNKNOWN elsewhere),
+        so that `govctl validate` reports them too; none by default. Called on
+        an instance that has not been configured."""
+        return []
+
     def validate(self, type_: str, config: dict[str, Any]) -> list[ProviderError]:
         """Checks beyond the schema (formats, combinations); none by default."""
         return []

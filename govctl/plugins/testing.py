@@ -478,13 +478,19 @@ class InMemoryProvider(Provider):
         storage, latency = config.get("storage"), config.get("latency_ms") or 0
         if storage is UNKNOWN or latency is UNKNOWN:
             raise ProviderError("the mem provider configuration must be known before apply")
-        if float(latency) < 0:
-            raise ProviderError("latency_ms must not be negative", attribute="latency_ms")
+        for problem in self.validate_config(config):
+            raise problem
         self.storage = storage
         self.world = world(storage)
         self.latency = float(latency) / 1000
         if kill:
             _die()
+
+    def validate_config(self, config: dict[str, Any]) -> list[ProviderError]:
+        latency = config.get("latency_ms")
+        if latency is not None and latency is not UNKNOWN and float(latency) < 0:
+            return [ProviderError("latency_ms must not be negative", attribute="latency_ms")]
+        return []
 
     def validate(self, type_: str, config: dict[str, Any]) -> list[ProviderError]:
         kill = self._enter("validate", type_, config.get("name"))

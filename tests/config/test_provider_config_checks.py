@@ -175,3 +175,14 @@ def test_plan_points_a_provider_error_at_its_attribute(write_config, capsys):
     assert 'Error: Invalid provider configuration for "mem"' in err
     assert "main.hcl line 2, column 16:" in err
     assert "latency_ms must not be negative" in err
+
+
+def test_validate_asks_the_provider_about_its_block_too(write_config):
+    """Checks beyond the schema (Provider.validate_config) run in validate, on
+    the values known without configuring: latency_ms = -5 at its value."""
+    d = write_config({"main.hcl": 'provider "mem" {\n  latency_ms = -5\n}\n' + RESOURCE})
+    assert _errors(check(d)) == [('Invalid provider configuration for "mem"',
+                                  "latency_ms must not be negative", ("main.hcl", 2, 16))]
+    d = write_config({"main.hcl": 'variable "l" {\n  type = number\n}\n'
+                      'provider "mem" {\n  latency_ms = var.l\n}\n' + RESOURCE})
+    assert _errors(check(d)) == []      # not known before plan: the plan says
