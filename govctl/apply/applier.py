@@ -187,16 +187,25 @@ class Applier(Repairs, Destroys):
         except NotStarted:
             raise DependencyFailed("interrupted") from None
         except (ProviderError, _Failed) as exc:
+            self._half_done(change, cbd)
             self._fail(change, exc.message if isinstance(exc, ProviderError) else str(exc),
                        where(res, exc))
             raise
         except Exception as exc:  # a provider bug must not lose the rest of the apply
+            self._half_done(change, cbd)
             self._fail(change, f"unexpected error: {exc!r}", where(res, exc))
             raise
         if not cbd:
             self._record(Outcome(addr, change.action, True))
             self.on_event("done", change, "")
         return value
+
+    def _half_done(self, change: Change, cbd: bool) -> None:
+        """A replacement that failed after destroying the old object: that
+        destroy happened, and the summary counts it (Terraform's does too)."""
+        if change.action is Action.REPLACE and not cbd and \
+                self.state.instance(change.addr) is None:
+            self._record(Outcome(change.addr, Action.DELETE, True))
 
 
 def _with_ignored(proposed: dict[str, Any], prior: dict[str, Any] | None,

@@ -415,3 +415,15 @@ def test_a_deposed_object_outside_the_targets_is_left_for_a_later_plan(ws, monke
     assert sorted(o["name"] for o in ws.world.list("mem_object")) == ["other", "two"]
     assert ws.state()["intents"] == []
     assert "No changes." in ws.plan()[1]
+
+
+def test_a_replacement_whose_create_fails_counts_the_destroy_it_made(ws):
+    ws.write(REPLACE % ("one", "false"))
+    assert ws.apply()[0] == 0
+    ws.write(REPLACE % ("two", "false"))
+    InMemoryProvider.inject(call="create", name="two", error="quota exceeded")
+    code, out, err = ws.apply()
+    assert code == 1
+    assert "Apply failed. Resources: 0 added, 0 changed, 1 destroyed; 1 failed." in out
+    assert "quota exceeded" in err
+    assert ws.world.list("mem_object") == [] and ws.addresses() == []
