@@ -11,6 +11,7 @@ from pathlib import Path
 
 from govctl.config.evaluate import Options
 from govctl.config.loader import load_config
+from govctl.config.moved import moved_diagnostics
 from govctl.config.parallel import validate as parallel_validate
 from govctl.config.schemas import check_schemas, evaluate, graph_cycles, with_cycles
 from govctl.config.settings_checks import settings_diagnostics
@@ -45,6 +46,7 @@ def _check(directory: Path, parallel: bool) -> list[Diagnostic]:
             diags += check_schemas(module, None, result.instances, providers)
             diags += policy_diagnostics(module)
             diags += settings_diagnostics(module)
+            diags += moved_diagnostics(module)
             diags = with_cycles(diags, graph_cycles(module))
     return sorted(diags, key=_position)
 

@@ -216,6 +216,13 @@ def statements(root: m.Module) -> tuple[list[_Statement], list[Diagnostic]]:
     return out, diags
 
 
+def moved_diagnostics(root: m.Module) -> list[Diagnostic]:
+    """What plan would say of the moved blocks before looking at any state: for
+    `govctl validate`."""
+    stmts, diags = statements(root)
+    return diags + _order(stmts)[1]
+
+
 def _check_pair(src: Endpoint, dst: Endpoint) -> str | None:
     if (src.resource is None) != (dst.resource is None):
         return ("a module call moves only to a module call, and a resource or instance only "

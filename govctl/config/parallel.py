@@ -167,6 +167,10 @@ def _check(root: Path, files: list[ast.File], own: frozenset[str], module_wide: 
     diags += result.diagnostics + check_schemas(
         module, own, result.instances, providers if module_wide else None)
     diags += policy_diagnostics(module, own) + settings_diagnostics(module, own)
+    if module_wide:     # moved blocks are few and checked whole, by one half
+        from govctl.config.moved import moved_diagnostics
+
+        diags += moved_diagnostics(module)
     return diags, _links(module, own, module_wide)
 
 

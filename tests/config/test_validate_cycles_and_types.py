@@ -204,3 +204,14 @@ def test_a_sensitive_value_is_not_shown(write_config):
     assert summary == "Incorrect attribute value type"
     assert detail == ('Inappropriate value for attribute "secret": string required (the '
                       "given value is sensitive).")
+
+
+def test_a_moved_block_plan_would_refuse_is_reported_by_both_paths(write_config):
+    d = write_config({
+        "a.hcl": 'resource "mem_policy" "zz" {\n  name   = "zz"\n  policy = "{}"\n}\n',
+        "b.hcl": 'moved {\n  from = mem_object.zz\n  to   = mem_policy.zz\n}\n',
+    })
+    assert _both(d) == [('Invalid "moved" addresses',
+                         "Cannot move mem_object.zz to mem_policy.zz: the resource types "
+                         "differ (mem_object and mem_policy); an object keeps its type.",
+                         ("b.hcl", 1, 1))]
