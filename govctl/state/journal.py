@@ -384,15 +384,7 @@ class Journal:
         writes in its provider slot, where an fsync would hold the slot; only a
         power cut in the moment before that next fsync loses it, and then the
         next plan takes the create for one that was never sent."""
-        data, models = self.prepare([entry])
-        with self.mutex:
-            if self._fd is None:
-                self._open()
-            assert self._fd is not None
-            if self._seal is not None:
-                data = self._sealed_lines(data)
-            atomic.write_all(self._fd, data)
-            self.written.extend(models)
+        self._write(*self.prepare([entry]))
 
     def append_many(self, entries: list[dict[str, Any]]) -> None:
         """Several entries with one fsync: what belongs to one finished change
@@ -424,6 +416,15 @@ class Journal:
         (append_unsynced) written meanwhile waits for the write, not for the
         disk; the fsync covers it too. close() takes both locks, so the file
         is not closed under an fsync."""
+        fd = self._write(data, models)
+        with self._syncing:
+            if self._fd == fd:
+                os.fsync(fd)
+            # else closed since the write: close() fsynced it first
+
+    def _write(self, data: bytes, models: list[Any]) -> int:
+        """Append the lines (sealed when the state is encrypted), in order with
+        every other write; the file descriptor written to."""
         with self.mutex:
             if self._fd is None:
                 self._open()
@@ -432,11 +433,7 @@ class Journal:
                 data = self._sealed_lines(data)
             atomic.write_all(self._fd, data)
             self.written.extend(models)
-            fd = self._fd
-        with self._syncing:
-            if self._fd == fd:
-                os.fsync(fd)
-            # else closed since the write: close() fsynced it first
+            return self._fd
 
     def _write_batches(self) -> None:
         while True:
