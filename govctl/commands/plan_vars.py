@@ -29,11 +29,7 @@ def against_plan(module: m.Module, planned: dict[str, Any],
     given, diags = varfiles.command_line(module.variables, cli)
     if any(d.severity is Severity.ERROR for d in diags):
         raise DiagnosticError(diags)
-    keys: frozenset[str] = frozenset()
-    if module.settings.encryption_block is not None:
-        from govctl.state.encryption.files import key_variables
-
-        keys = frozenset(key_variables(module))
+    keys = key_names(module)
     problems = [_changed(module.variables[name], planned, value)
                 for name, value in sorted(given.items()) if name not in keys]
     refused = [p for p in problems if p is not None]
@@ -44,9 +40,9 @@ def against_plan(module: m.Module, planned: dict[str, Any],
 
 def _changed(var: m.Variable, planned: dict[str, Any], given: InputValue
              ) -> Diagnostic | None:
-    now = _plain(given.value)
+    now = plain(given.value)
     before = planned[var.name] if var.name in planned else \
-        _plain(var.default) if var.default is not None else None
+        plain(var.default) if var.default is not None else None
     if now == before:
         return None
     return error(
@@ -58,7 +54,17 @@ def _changed(var: m.Variable, planned: dict[str, Any], given: InputValue
         "with the new value, or apply this one without it.")
 
 
-def _plain(value: Any) -> Any:
+def key_names(module: m.Module) -> frozenset[str]:
+    """The encryption block's key variables, which plan files never keep."""
+    if module.settings.encryption_block is None:
+        return frozenset()
+    from govctl.state.encryption.files import key_variables
+
+    return frozenset(key_variables(module))
+
+
+def plain(value: Any) -> Any:
+    """A variable's value as a plan file keeps it; None when not wholly known."""
     if not value.is_wholly_known():
         return None
     return value.unmark_deep()[0].to_python()

@@ -633,10 +633,10 @@ def _confirm(console: Any, opts: RunOptions) -> bool:
 def _with_key_variables(module: Any, values: dict[str, Any]) -> dict[str, Any]:
     """A saved plan's values plus the encryption block's own variables, which
     plan files never keep: from the environment and tfvars files, as then."""
+    from govctl.commands.plan_vars import key_names
     from govctl.config import varfiles
-    from govctl.state.encryption.files import key_variables
 
-    wanted = key_variables(module) - set(values)
+    wanted = key_names(module) - set(values)
     if not wanted:
         return values
     found, _ = varfiles.collect(module.path, module.variables, [])
@@ -645,12 +645,10 @@ def _with_key_variables(module: Any, values: dict[str, Any]) -> dict[str, Any]:
 
 def _plain_vars(values: dict[str, Any], module: Any = None) -> dict[str, Any]:
     """The variables' values a plan file keeps: not the encryption block's keys."""
-    secret: frozenset[str] = frozenset()
-    if module is not None and module.settings.encryption_block is not None:
-        from govctl.state.encryption.files import key_variables
+    from govctl.commands.plan_vars import key_names, plain
 
-        secret = key_variables(module)
-    return {k: v.value.unmark_deep()[0].to_python() for k, v in values.items()
+    secret = key_names(module) if module is not None else frozenset()
+    return {k: plain(v.value) for k, v in values.items()
             if v.value.is_wholly_known() and k not in secret}
 
 
